@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise it comes from the
+// module's build info.
+var version = ""
+
+func versionCommand(s *streams) *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version and commit of this build",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintln(s.Out, versionString())
+			return nil
+		},
+	}
+}
+
+func versionString() string {
+	v, commit, dirty := version, "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, kv := range bi.Settings {
+			switch kv.Key {
+			case "vcs.revision":
+				commit = kv.Value
+			case "vcs.modified":
+				dirty = kv.Value == "true"
+			}
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	out := "inboxctl " + v
+	if commit != "" {
+		if len(commit) > 12 {
+			commit = commit[:12]
+		}
+		if dirty {
+			commit += "-dirty"
+		}
+		out += " (commit " + commit + ")"
+	}
+	return out
+}
