@@ -2,108 +2,404 @@ package api
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// errNotImplemented marks the methods still to be written (issue 4). TEMPORARY.
-var errNotImplemented = errors.New("api: not implemented")
+// Defaults used when an Options field is zero.
+const (
+	DefaultMaxAttempts   = 10
+	DefaultMaxElapsed    = 2 * time.Minute
+	DefaultBaseBackoff   = 100 * time.Millisecond
+	DefaultMaxBackoff    = 5 * time.Second
+	DefaultUserAgent     = "inboxctl"
+	maxRetryAfter        = 60 * time.Second
+	defaultRetryAfter429 = time.Second
+)
+
+// Options tune a Client. The zero value gives the defaults above and no client-side rate cap.
+type Options struct {
+	// MaxRPS caps the API requests a second over every goroutine using the Client; 0 means no cap.
+	MaxRPS float64
+	// Logger receives one debug record per HTTP request (method, path, status, duration,
+	// attempt); never a header or a body. Nil discards.
+	Logger *slog.Logger
+	// MaxAttempts bounds the attempts of one request (first try included).
+	MaxAttempts int
+	// MaxElapsed bounds the time one request may take over all its attempts.
+	MaxElapsed time.Duration
+	// BaseBackoff and MaxBackoff shape the exponential backoff with full jitter.
+	BaseBackoff, MaxBackoff time.Duration
+	// UserAgent is sent with every request.
+	UserAgent string
+}
 
 // Client is the admin API client. Its exported method set is the contract the live and apply
-// packages code against; the api issue fills in the bodies.
+// packages code against. A Client is safe for concurrent use.
 type Client struct {
-	baseURL string
+	baseURL *url.URL
 	hc      *http.Client
+	opts    Options
+	log     *slog.Logger
+	limiter *rate.Limiter
+
+	requests atomic.Int64
+	retries  atomic.Int64
+
+	mu        sync.Mutex
+	notBefore time.Time // no request starts before this time (set by a 429)
 }
+
+// New returns a Client for the API at baseURL that sends its requests through hc (nil means a
+// client with http.DefaultTransport). The Client uses a copy of hc that never follows redirects:
+// a 3xx answer is reported as an authentication failure.
+func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("api: bad base URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("api: bad base URL %q: want http(s)://host", baseURL)
+	}
+	if opts.MaxRPS < 0 {
+		return nil, fmt.Errorf("api: max rps %v is negative", opts.MaxRPS)
+	}
+	var cp http.Client
+	if hc != nil {
+		cp = *hc
+	}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.MaxElapsed <= 0 {
+		opts.MaxElapsed = DefaultMaxElapsed
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = DefaultBaseBackoff
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.MaxBackoff < opts.BaseBackoff {
+		opts.MaxBackoff = opts.BaseBackoff
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	c := &Client{baseURL: u, hc: &cp, opts: opts, log: opts.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxRPS > 0 {
+		burst := int(opts.MaxRPS)
+		if burst < 1 {
+			burst = 1
+		}
+		c.limiter = rate.NewLimiter(rate.Limit(opts.MaxRPS), burst)
+	}
+	return c, nil
+}
+
+// BaseURL returns the API base URL the client talks to, without a trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
 
 // ListUsers returns every user of an application, reading all pages at the largest page size.
 func (c *Client) ListUsers(ctx context.Context, applicationID string) ([]User, error) {
-	return nil, errNotImplemented
+	return listAll[User](ctx, c, "/api/applications/"+url.PathEscape(applicationID)+"/users")
 }
 
 // GetUser reads one user.
 func (c *Client) GetUser(ctx context.Context, userID string) (*User, error) {
-	return nil, errNotImplemented
+	var u User
+	if err := c.call(ctx, &call{method: http.MethodGet, path: "/api/users/" + url.PathEscape(userID), out: &u}); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // CreateUser creates a user; a retried create answered 409 is resolved by email.
 func (c *Client) CreateUser(ctx context.Context, applicationID string, req CreateUserRequest) (*User, error) {
-	return nil, errNotImplemented
+	var u User
+	cl := &call{
+		method: http.MethodPost, path: "/api/applications/" + url.PathEscape(applicationID) + "/users",
+		body: req, out: &u,
+		resolve: func(ctx context.Context) (bool, error) {
+			users, err := c.ListUsers(ctx, applicationID)
+			if err != nil {
+				return false, err
+			}
+			for _, x := range users {
+				if strings.EqualFold(x.Email, req.Email) {
+					u = x
+					return true, nil
+				}
+			}
+			return false, nil
+		},
+	}
+	if err := c.call(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // UpdateUser patches a user.
 func (c *Client) UpdateUser(ctx context.Context, userID string, req UpdateUserRequest) (*User, error) {
-	return nil, errNotImplemented
+	var u User
+	if err := c.call(ctx, &call{method: http.MethodPatch, path: "/api/users/" + url.PathEscape(userID), body: req, out: &u}); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // DeleteUser deletes a user.
-func (c *Client) DeleteUser(ctx context.Context, userID string) error { return errNotImplemented }
+func (c *Client) DeleteUser(ctx context.Context, userID string) error {
+	return c.call(ctx, &call{method: http.MethodDelete, path: "/api/users/" + url.PathEscape(userID)})
+}
 
 // GetAccount reads one account.
 func (c *Client) GetAccount(ctx context.Context, accountID string) (*Account, error) {
-	return nil, errNotImplemented
+	var a Account
+	if err := c.call(ctx, &call{method: http.MethodGet, path: "/api/accounts/" + url.PathEscape(accountID), out: &a}); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // ListChildAccounts returns every direct child of an account.
 func (c *Client) ListChildAccounts(ctx context.Context, accountID string) ([]Account, error) {
-	return nil, errNotImplemented
+	return listAll[Account](ctx, c, "/api/accounts/"+url.PathEscape(accountID)+"/accounts")
 }
 
 // CreateAccount creates a child account; a retried create answered 409 is resolved by name.
 func (c *Client) CreateAccount(ctx context.Context, parentID string, req CreateAccountRequest) (*Account, error) {
-	return nil, errNotImplemented
+	var a Account
+	cl := &call{
+		method: http.MethodPost, path: "/api/accounts/" + url.PathEscape(parentID) + "/accounts",
+		body: req, out: &a,
+		resolve: func(ctx context.Context) (bool, error) {
+			children, err := c.ListChildAccounts(ctx, parentID)
+			if err != nil {
+				return false, err
+			}
+			for _, x := range children {
+				if x.Name == req.Name {
+					a = x
+					return true, nil
+				}
+			}
+			return false, nil
+		},
+	}
+	if err := c.call(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // UpdateAccount patches an account.
 func (c *Client) UpdateAccount(ctx context.Context, accountID string, req UpdateAccountRequest) (*Account, error) {
-	return nil, errNotImplemented
+	var a Account
+	if err := c.call(ctx, &call{method: http.MethodPatch, path: "/api/accounts/" + url.PathEscape(accountID), body: req, out: &a}); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // DeleteAccount deletes an account.
-func (c *Client) DeleteAccount(ctx context.Context, accountID string) error { return errNotImplemented }
+func (c *Client) DeleteAccount(ctx context.Context, accountID string) error {
+	return c.call(ctx, &call{method: http.MethodDelete, path: "/api/accounts/" + url.PathEscape(accountID)})
+}
 
 // ListMembers returns every member of an account.
 func (c *Client) ListMembers(ctx context.Context, accountID string) ([]Member, error) {
-	return nil, errNotImplemented
+	return listAll[Member](ctx, c, "/api/accounts/"+url.PathEscape(accountID)+"/members")
 }
 
 // AddMember adds a member; a retried create answered 409 is resolved by user id.
 func (c *Client) AddMember(ctx context.Context, accountID string, req CreateMemberRequest) (*Member, error) {
-	return nil, errNotImplemented
+	var m Member
+	cl := &call{
+		method: http.MethodPost, path: "/api/accounts/" + url.PathEscape(accountID) + "/members",
+		body: req, out: &m,
+		resolve: func(ctx context.Context) (bool, error) {
+			members, err := c.ListMembers(ctx, accountID)
+			if err != nil {
+				return false, err
+			}
+			for _, x := range members {
+				if x.UserID == req.UserID {
+					m = x
+					return true, nil
+				}
+			}
+			return false, nil
+		},
+	}
+	if err := c.call(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // UpdateMember changes a member's role.
 func (c *Client) UpdateMember(ctx context.Context, accountID, memberID string, req UpdateMemberRequest) (*Member, error) {
-	return nil, errNotImplemented
+	var m Member
+	p := "/api/accounts/" + url.PathEscape(accountID) + "/members/" + url.PathEscape(memberID)
+	if err := c.call(ctx, &call{method: http.MethodPatch, path: p, body: req, out: &m}); err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // RemoveMember removes a member.
 func (c *Client) RemoveMember(ctx context.Context, accountID, memberID string) error {
-	return errNotImplemented
+	p := "/api/accounts/" + url.PathEscape(accountID) + "/members/" + url.PathEscape(memberID)
+	return c.call(ctx, &call{method: http.MethodDelete, path: p})
 }
 
 // ListAppClients returns the summaries of every app client.
 func (c *Client) ListAppClients(ctx context.Context) ([]AppClientSummary, error) {
-	return nil, errNotImplemented
+	var all []AppClientSummary
+	next := ""
+	for {
+		q := url.Values{"maxResults": {strconv.Itoa(MaxAppClientPageSize)}}
+		if next != "" {
+			q.Set("nextToken", next)
+		}
+		var page struct {
+			AppClientList []AppClientSummary `json:"appClientList"`
+			NextToken     string             `json:"nextToken"`
+		}
+		if err := c.call(ctx, &call{method: http.MethodGet, path: "/appclients", query: q, out: &page}); err != nil {
+			return nil, err
+		}
+		all = append(all, page.AppClientList...)
+		if page.NextToken == "" {
+			return all, nil
+		}
+		next = page.NextToken
+	}
 }
 
 // GetAppClient reads one app client by id (the UUID after "appclient/" in its ARN).
 func (c *Client) GetAppClient(ctx context.Context, id string) (*AppClient, error) {
-	return nil, errNotImplemented
+	var out struct {
+		AppClient AppClient `json:"appClient"`
+	}
+	if err := c.call(ctx, &call{method: http.MethodGet, path: "/appclients/" + url.PathEscape(id), out: &out}); err != nil {
+		return nil, err
+	}
+	return &out.AppClient, nil
 }
 
 // CreateAppClient creates an app client; a retried create answered 409 is resolved by appName.
 func (c *Client) CreateAppClient(ctx context.Context, req CreateAppClientRequest) (*AppClientCreated, error) {
-	return nil, errNotImplemented
+	var out struct {
+		AppClientSummary AppClientCreated `json:"appClientSummary"`
+	}
+	cl := &call{
+		method: http.MethodPost, path: "/appclients", body: req, out: &out,
+		resolve: func(ctx context.Context) (bool, error) {
+			list, err := c.ListAppClients(ctx)
+			if err != nil {
+				return false, err
+			}
+			for _, s := range list {
+				ac, err := c.GetAppClient(ctx, AppClientID(s.AppClientARN))
+				if IsNotFound(err) {
+					continue
+				}
+				if err != nil {
+					return false, err
+				}
+				if ac.AppName == req.AppName {
+					// The create response's clientId is not readable afterwards; the id in the
+					// ARN is what every other call uses.
+					out.AppClientSummary = AppClientCreated{
+						ARN: ac.ARN, VerificationStatus: ac.VerificationDetails.VerificationStatus,
+						ClientID: AppClientID(ac.ARN),
+					}
+					return true, nil
+				}
+			}
+			return false, nil
+		},
+	}
+	if err := c.call(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &out.AppClientSummary, nil
 }
 
 // UpdateAppClient changes an app client's redirect URLs.
 func (c *Client) UpdateAppClient(ctx context.Context, id string, req UpdateAppClientRequest) (*AppClient, error) {
-	return nil, errNotImplemented
+	var out struct {
+		AppClient AppClient `json:"appClient"`
+	}
+	if err := c.call(ctx, &call{method: http.MethodPatch, path: "/appclients/" + url.PathEscape(id), body: req, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out.AppClient, nil
 }
 
 // DeleteAppClient deletes an app client.
-func (c *Client) DeleteAppClient(ctx context.Context, id string) error { return errNotImplemented }
+func (c *Client) DeleteAppClient(ctx context.Context, id string) error {
+	return c.call(ctx, &call{method: http.MethodDelete, path: "/appclients/" + url.PathEscape(id)})
+}
 
 // Requests returns how many HTTP requests the client has sent, retries included.
-func (c *Client) Requests() int64 { return 0 }
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// Retries returns how many of the client's requests were retries (attempts after the first).
+func (c *Client) Retries() int64 { return c.retries.Load() }
+
+// AppClientID returns an app client's API id: the part of its ARN after "appclient/", or the
+// whole ARN when it has no such part.
+func AppClientID(arn string) string {
+	const marker = "appclient/"
+	if i := strings.LastIndex(arn, marker); i >= 0 {
+		return arn[i+len(marker):]
+	}
+	return arn
+}
+
+// listAll reads every page of a cursor-paginated list at the largest page size.
+func listAll[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	var all []T
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(MaxPageSize)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Data       []T    `json:"data"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := c.call(ctx, &call{method: http.MethodGet, path: path, query: q, out: &page}); err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = make([]T, 0, len(page.Data))
+		}
+		all = append(all, page.Data...)
+		if page.NextCursor == "" {
+			return all, nil
+		}
+		if page.NextCursor == cursor {
+			return nil, fmt.Errorf("api: GET %s: the server returned the same cursor twice", path)
+		}
+		cursor = page.NextCursor
+	}
+}

@@ -1,0 +1,18 @@
+// Package api is the HTTP client of the inbox-manager admin API (CONTRACT section 4).
+//
+// A Client is built with New around an *http.Client whose transport authenticates requests
+// (package auth). Every method takes a context first, escapes its path segments, and returns
+// typed errors (*Error, *RateLimitError) that callers inspect with errors.As or the Is* helpers.
+//
+// Retries follow the end of CONTRACT section 4: 429 after Retry-After, 502/503/504 and connection
+// errors are retried with exponential backoff and full jitter, within MaxAttempts and MaxElapsed
+// per request. Every create carries one Idempotency-Key across its retries, and a retried create
+// answered 409 is resolved by reading the resource by its natural key. A DELETE answered 404 on a
+// retry counts as done. One rate limiter (Options.MaxRPS) and one "not before" time, set when the
+// server answers 429, are shared by every goroutine using the Client.
+//
+// Counting: Client.Requests returns every HTTP request the Client sent; Client.Retries the
+// attempts beyond the first. To count the requests of one piece of work (a live read, an apply),
+// attach a Counter to the context with WithCounter: every request made with that context, and
+// every retry and conflict resolution, is added to it as well.
+package api
