@@ -84,6 +84,10 @@ type Change struct {
 	TakesDown []string `json:"takes_down,omitempty"`
 	// Note explains the change in words (adoption, rename, new client id on replacement).
 	Note string `json:"note,omitempty"`
+	// AccountID is, for a member change, the live id of the member's account (the root
+	// account's id for a root member) when that account exists at plan time; "" when the
+	// account is created by the change in DependsOn.
+	AccountID string `json:"account_id,omitempty"`
 }
 
 // Summary counts the changes of a plan by action.
