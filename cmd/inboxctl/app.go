@@ -24,6 +24,7 @@ func newApp(s *streams) *cli.App {
 		EnableBashCompletion: true,
 		HideHelpCommand:      false,
 		Flags:                globalFlags(s),
+		Before:               applyGlobalEnv(s),            // global flags from the environment, read with s.Getenv
 		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided by run
 		Commands: []*cli.Command{
 			validateCommand(s),
