@@ -1,16 +1,17 @@
 package main
 
 import (
-	"errors"
-
+	"github.com/inbox-manager/inboxctl/spec"
 	"github.com/urfave/cli/v2"
 )
 
-// schemaCommand is a placeholder until its issue lands. TEMPORARY.
 func schemaCommand(s *streams) *cli.Command {
 	return &cli.Command{
-		Name:   "schema",
-		Usage:  "not implemented yet",
-		Action: func(*cli.Context) error { return errors.New("schema: not implemented yet") },
+		Name:  "schema",
+		Usage: "print the JSON Schema of the state files (spec v1)",
+		Action: func(c *cli.Context) error {
+			_, err := s.Out.Write(spec.Schema())
+			return err
+		},
 	}
 }

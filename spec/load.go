@@ -1,0 +1,205 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads files and directories (recursively, *.yaml and *.yml, skipping entries whose name
+// starts with "."), merges every document into one canonical State and validates it against
+// CONTRACT.md section 2. getenv resolves ${NAME} references; commands pass os.Getenv.
+//
+// Positions use each path as given, joined with the path inside a directory argument. On any
+// error Load returns nil and a *Errors holding every error found, sorted by file, line and
+// column.
+func Load(paths []string, getenv func(string) string) (*State, error) {
+	var errs errorList
+	if len(paths) == 0 {
+		errs.add(Pos{}, "no state file given")
+		return nil, finish(&errs)
+	}
+	files := collect(paths, &errs)
+	results := make([]fileResult, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, name := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			data, err := os.ReadFile(name)
+			if err != nil {
+				results[i].errs = Errors{{Pos: Pos{File: name}, Msg: "cannot read: " + unwrapPath(err).Error()}}
+				return
+			}
+			results[i] = parseFile(name, data, getenv)
+		}()
+	}
+	wg.Wait()
+	var docs []*document
+	for _, r := range results {
+		docs = append(docs, r.docs...)
+		errs.errs = append(errs.errs, r.errs...)
+	}
+	s := merge(docs, &errs)
+	if len(errs.errs) > 0 {
+		return nil, finish(&errs)
+	}
+	return s, nil
+}
+
+// LoadBytes loads a single file held in memory, named name in positions; tests and fuzzing use
+// it.
+func LoadBytes(name string, data []byte, getenv func(string) string) (*State, error) {
+	var errs errorList
+	r := parseFile(name, data, getenv)
+	errs.errs = r.errs
+	s := merge(r.docs, &errs)
+	if len(errs.errs) > 0 {
+		return nil, finish(&errs)
+	}
+	return s, nil
+}
+
+func finish(errs *errorList) error {
+	es := errs.errs
+	es.sort()
+	return &es
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// collect expands the arguments into the list of files to read, each once, in argument order
+// and, inside a directory, in lexical order.
+func collect(paths []string, errs *errorList) []string {
+	var files []string
+	seen := map[string]bool{}
+	addFile := func(name string) {
+		key := filepath.Clean(name)
+		if !seen[key] {
+			seen[key] = true
+			files = append(files, name)
+		}
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			errs.add(Pos{File: p}, "cannot read: %v", unwrapPath(err))
+			continue
+		}
+		if !info.IsDir() {
+			addFile(p)
+			continue
+		}
+		found := 0
+		err = filepath.WalkDir(p, func(name string, e fs.DirEntry, err error) error {
+			if err != nil {
+				errs.add(Pos{File: name}, "cannot read: %v", unwrapPath(err))
+				return nil
+			}
+			if name != p && strings.HasPrefix(e.Name(), ".") {
+				if e.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if e.IsDir() {
+				return nil
+			}
+			if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
+				found++
+				addFile(name)
+			}
+			return nil
+		})
+		if err != nil {
+			errs.add(Pos{File: p}, "cannot read: %v", err)
+		}
+		if found == 0 {
+			errs.add(Pos{File: p}, "no *.yaml or *.yml file in this directory")
+		}
+	}
+	return files
+}
+
+type fileResult struct {
+	docs []*document
+	errs Errors
+}
+
+// aliasBudget is how many nodes the walk of a file may visit: proportional to its size, so that
+// YAML aliases can multiply the work only by a small constant.
+func aliasBudget(data []byte) int { return 4*len(data) + 10000 }
+
+// parseFile parses every YAML document of one file and decodes it.
+func parseFile(name string, data []byte, getenv func(string) string) (r fileResult) {
+	d := &decoder{file: name, getenv: getenv, budget: aliasBudget(data)}
+	defer func() {
+		// yaml.v3 is not known to panic on any input since v3.0.1, but a state file must never
+		// crash the tool: report it as an error of this file.
+		if p := recover(); p != nil {
+			r = fileResult{errs: Errors{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("cannot parse YAML: %v", p)}}}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			d.add(yamlErrorPos(name, err), "%s", yamlErrorMsg(err))
+			break
+		}
+		if len(root.Content) == 0 {
+			continue
+		}
+		r.docs = append(r.docs, d.decodeDocument(root.Content[0]))
+		if d.exhausted {
+			break
+		}
+	}
+	if len(r.docs) == 0 && len(d.errs) == 0 {
+		d.add(Pos{File: name, Line: 1, Col: 1}, "no YAML document: a state file holds documents with version: 1")
+	}
+	r.errs = d.errs
+	return r
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlErrorPos finds the line in a yaml.v3 parse error, which carries it only in its text. An
+// error without one is on the first line (yaml.v3 omits line 1).
+func yamlErrorPos(name string, err error) Pos {
+	p := Pos{File: name, Line: 1, Col: 1}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+			p.Line = n
+		}
+	}
+	return p
+}
+
+func yamlErrorMsg(err error) string {
+	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	return "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+}
