@@ -100,3 +100,58 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("ReadJSON(RenderJSON(p)) differs (-want +got):\n%s", diff)
 	}
 }
+
+func TestGoldenMarkdown(t *testing.T) {
+	p := scenarioPlan(t)
+	var full, capped bytes.Buffer
+	if err := RenderMarkdown(&full, p, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "scenario.md", full.Bytes())
+	if err := RenderMarkdown(&capped, p, MarkdownOptions{MaxRows: 3}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "scenario_capped.md", capped.Bytes())
+}
+
+func TestGoldenNoChanges(t *testing.T) {
+	d, _ := scenario()
+	l := liveOf(d)
+	p := mustCompute(t, d, l, Options{MaxDeletePercent: 25})
+	text, _ := renderAll(t, p)
+	if diff := cmp.Diff("No changes.\n", string(text)); diff != "" {
+		t.Errorf("text of an empty plan (-want +got):\n%s", diff)
+	}
+	var md bytes.Buffer
+	if err := RenderMarkdown(&md, p, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(MarkdownMarker+"\n**No changes.**\n", md.String()); diff != "" {
+		t.Errorf("markdown of an empty plan (-want +got):\n%s", diff)
+	}
+}
+
+func TestGoldenDrift(t *testing.T) {
+	d, l := scenario()
+	l.Users = append(l.Users,
+		spec.User{Email: "zed@example.com", Name: sp("Zed"), Status: "active", ID: "usr_zed", Owner: "other-team"})
+	d.Canonicalize()
+	l.Canonicalize()
+	r, err := ComputeDrift(d, l, Options{MaxDeletePercent: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js, md bytes.Buffer
+	if err := RenderDriftText(&text, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderDriftJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderDriftMarkdown(&md, r, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "drift.txt", text.Bytes())
+	golden(t, "drift.json", js.Bytes())
+	golden(t, "drift.md", md.Bytes())
+}

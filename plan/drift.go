@@ -1,0 +1,288 @@
+package plan
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/inbox-manager/inboxctl/spec"
+)
+
+// DriftKind is one of the three kinds of drift `inboxctl drift` reports.
+type DriftKind string
+
+// The kinds of drift.
+const (
+	// DriftChanged is a managed resource that differs from the files: a declared resource whose
+	// fields (or marker) differ, or a resource this state manages that is no longer declared and
+	// would be deleted.
+	DriftChanged DriftKind = "changed"
+	// DriftMissing is a declared resource that does not exist live.
+	DriftMissing DriftKind = "missing"
+	// DriftUnmanaged is a live user or account in scope that nobody manages here: unmarked or
+	// carrying another owner's marker, not declared and not ignored.
+	DriftUnmanaged DriftKind = "unmanaged"
+)
+
+// DriftItem is one drifted resource.
+type DriftItem struct {
+	Drift  DriftKind `json:"drift"`
+	Kind   Kind      `json:"kind"`
+	Key    string    `json:"key"`
+	Action Action    `json:"action,omitempty"` // what plan would do about it, if anything
+	Fields []string  `json:"fields,omitempty"`
+	Owner  string    `json:"owner,omitempty"` // unmanaged: the other owner's marker, "" when unmarked
+	Source string    `json:"source,omitempty"`
+}
+
+// DriftCounts counts drift items by kind of drift.
+type DriftCounts struct {
+	Changed   int `json:"changed"`
+	Missing   int `json:"missing"`
+	Unmanaged int `json:"unmanaged"`
+}
+
+// DriftReport is the outcome of ComputeDrift.
+type DriftReport struct {
+	FormatVersion string      `json:"format_version"`
+	Target        Target      `json:"target"`
+	Counts        DriftCounts `json:"counts"`
+	// Digest is "sha256:" and the hex SHA-256 of the sorted drift items, the same for the same
+	// drift whatever the order of the inputs, so an alert for one drift is sent once. Empty
+	// when there is no drift.
+	Digest   string      `json:"digest"`
+	Items    []DriftItem `json:"items"`
+	Warnings []string    `json:"warnings,omitempty"`
+}
+
+// HasDrift reports whether d found any drift.
+func (d *DriftReport) HasDrift() bool { return d != nil && len(d.Items) > 0 }
+
+// ComputeDrift compares desired and live as Compute does and reports the drift: managed
+// resources that differ from the files, declared resources that are missing, and live users and
+// accounts in scope that nobody manages. It fails where Compute fails.
+func ComputeDrift(desired, live *spec.State, opts Options) (*DriftReport, error) {
+	p, err := Compute(desired, live, opts)
+	if err != nil {
+		return nil, err
+	}
+	d := &DriftReport{FormatVersion: FormatVersion, Target: p.Target, Items: []DriftItem{}, Warnings: p.Warnings}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		it := DriftItem{Drift: DriftChanged, Kind: c.Kind, Key: c.Key, Action: c.Action, Fields: c.Fields, Source: c.Source}
+		if c.Action == Create {
+			it.Drift, it.Fields = DriftMissing, nil
+		}
+		d.Items = append(d.Items, it)
+	}
+	declaredUsers := make(map[string]bool, len(desired.Users))
+	for _, u := range desired.Users {
+		declaredUsers[strings.ToLower(u.Email)] = true
+	}
+	b := &builder{desired: desired}
+	if desired.Mentions.Users {
+		for _, u := range live.Users {
+			email := strings.ToLower(u.Email)
+			if declaredUsers[email] || (u.Owner == desired.Owner && desired.Owner != "") || b.ignoredUser(email) {
+				continue
+			}
+			d.Items = append(d.Items, DriftItem{Drift: DriftUnmanaged, Kind: KindUser, Key: email, Owner: u.Owner})
+		}
+	}
+	if desired.Mentions.Accounts {
+		declared := map[string]bool{}
+		for _, a := range desired.Accounts {
+			declared[a.Path] = true
+		}
+		matched := matchedLiveAccounts(p)
+		for _, a := range live.Accounts {
+			if matched[a.ID] || declared[a.Path] || (a.Owner == desired.Owner && desired.Owner != "") || b.ignoredAccount(a.Path) {
+				continue
+			}
+			d.Items = append(d.Items, DriftItem{Drift: DriftUnmanaged, Kind: KindAccount, Key: a.Path, Owner: a.Owner})
+		}
+	}
+	sort.Slice(d.Items, func(i, j int) bool { return driftLess(&d.Items[i], &d.Items[j]) })
+	for _, it := range d.Items {
+		switch it.Drift {
+		case DriftChanged:
+			d.Counts.Changed++
+		case DriftMissing:
+			d.Counts.Missing++
+		case DriftUnmanaged:
+			d.Counts.Unmanaged++
+		}
+	}
+	d.Digest = driftDigest(d.Items)
+	return d, nil
+}
+
+// matchedLiveAccounts returns the ids of live accounts a rename in p matches to a declaration.
+func matchedLiveAccounts(p *Plan) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Kind == KindAccount && c.Action == Update && c.ID != "" {
+			m[c.ID] = true
+		}
+	}
+	return m
+}
+
+func driftLess(a, b *DriftItem) bool {
+	if a.Drift != b.Drift {
+		return a.Drift < b.Drift
+	}
+	if ka, kb := kindRank(a.Kind), kindRank(b.Kind); ka != kb {
+		return ka < kb
+	}
+	return a.Key < b.Key
+}
+
+// driftDigest hashes a canonical line per item, sorted, so the digest does not depend on the
+// order the inputs came in.
+func driftDigest(items []DriftItem) string {
+	if len(items) == 0 {
+		return ""
+	}
+	lines := make([]string, len(items))
+	for i, it := range items {
+		fields := append([]string(nil), it.Fields...)
+		sort.Strings(fields)
+		lines[i] = strings.Join([]string{string(it.Drift), string(it.Kind), it.Key, string(it.Action), strings.Join(fields, ","), it.Owner}, "\x1f")
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// DriftSummaryLine returns "Drift: 1 changed, 2 missing, 3 unmanaged." or "No drift.".
+func DriftSummaryLine(d *DriftReport) string {
+	if !d.HasDrift() {
+		return "No drift."
+	}
+	return fmt.Sprintf("Drift: %d changed, %d missing, %d unmanaged.", d.Counts.Changed, d.Counts.Missing, d.Counts.Unmanaged)
+}
+
+func driftSymbol(k DriftKind) string {
+	switch k {
+	case DriftChanged:
+		return "~"
+	case DriftMissing:
+		return "+"
+	default:
+		return "?"
+	}
+}
+
+func (it *DriftItem) detail() string {
+	switch {
+	case it.Drift == DriftUnmanaged && it.Owner == "":
+		return "unmarked"
+	case it.Drift == DriftUnmanaged:
+		return fmt.Sprintf("managed by %q", it.Owner)
+	case it.Action == Delete:
+		return "not declared; plan deletes it"
+	case len(it.Fields) > 0:
+		return strings.Join(it.Fields, ", ")
+	}
+	return ""
+}
+
+func (it *DriftItem) displayKey() string {
+	c := Change{Kind: it.Kind, Key: it.Key}
+	return displayKey(&c)
+}
+
+// RenderDriftText writes d for a person: one line per item, the warnings, the summary line and
+// the digest.
+func RenderDriftText(w io.Writer, d *DriftReport, o TextOptions) error {
+	bw := bufio.NewWriter(w)
+	for i := range d.Items {
+		it := &d.Items[i]
+		head := fmt.Sprintf("  %s %-9s %s %s", driftSymbol(it.Drift), it.Drift, it.Kind, it.displayKey())
+		color := ansiYellow
+		if it.Drift == DriftMissing {
+			color = ansiGreen
+		} else if it.Drift == DriftUnmanaged {
+			color = ansiMagenta
+		}
+		writeColored(bw, o, color, head)
+		if det := it.detail(); det != "" {
+			bw.WriteString("  (" + det + ")")
+		}
+		if it.Source != "" {
+			bw.WriteString("  " + it.Source)
+		}
+		bw.WriteString("\n")
+	}
+	if len(d.Items) > 0 {
+		bw.WriteString("\n")
+	}
+	for _, warn := range d.Warnings {
+		writeColored(bw, o, ansiYellow, "Warning: "+warn)
+		bw.WriteString("\n")
+	}
+	writeColored(bw, o, ansiBold, DriftSummaryLine(d))
+	bw.WriteString("\n")
+	if d.Digest != "" {
+		bw.WriteString("Digest: " + d.Digest + "\n")
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("plan: write drift: %w", err)
+	}
+	return nil
+}
+
+// RenderDriftJSON writes d as indented JSON.
+func RenderDriftJSON(w io.Writer, d *DriftReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return fmt.Errorf("plan: write drift json: %w", err)
+	}
+	return nil
+}
+
+// DriftMarker is the hidden first line of the markdown drift report.
+const DriftMarker = "<!-- inboxctl-drift -->"
+
+// RenderDriftMarkdown writes d for an issue or a chat message: the marker line, the summary,
+// the digest and a table capped at o.MaxRows.
+func RenderDriftMarkdown(w io.Writer, d *DriftReport, o MarkdownOptions) error {
+	max := o.MaxRows
+	if max <= 0 {
+		max = DefaultMaxRows
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s\n**%s**\n", DriftMarker, DriftSummaryLine(d))
+	if d.Digest != "" {
+		fmt.Fprintf(bw, "\nDigest: `%s`\n", d.Digest)
+	}
+	for _, warn := range d.Warnings {
+		fmt.Fprintf(bw, "\n> :warning: %s\n", mdEscape(warn))
+	}
+	if d.HasDrift() {
+		bw.WriteString("\n| drift | kind | key | detail | source |\n|---|---|---|---|---|\n")
+		for i := range d.Items {
+			if i == max {
+				fmt.Fprintf(bw, "\n… and %d more\n", len(d.Items)-max)
+				break
+			}
+			it := &d.Items[i]
+			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s |\n", it.Drift, it.Kind, mdCode(it.Key), mdEscape(it.detail()), mdEscape(it.Source))
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("plan: write drift markdown: %w", err)
+	}
+	return nil
+}
