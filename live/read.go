@@ -47,8 +47,10 @@ type Options struct {
 //     application are left out (see the package comment);
 //   - AppClients: every app client with its details, when app clients are mentioned.
 //
-// The root account is always read first, so that a wrong account id is a clear error. The
-// number of HTTP requests a read makes is counted by the client (api.Client.Requests).
+// The root account is always read first, so that a wrong account id is a clear error. An app
+// client deleted between the list and its GET is left out. The HTTP requests a read makes are
+// counted by the client (api.Client.Requests), or for this read alone by an api.Counter
+// attached to ctx with api.WithCounter.
 func Read(ctx context.Context, c Client, scope *spec.State, opts Options) (*spec.State, error) {
 	if scope == nil {
 		return nil, errors.New("live: no scope to read")
@@ -83,6 +85,9 @@ func Read(ctx context.Context, c Client, scope *spec.State, opts Options) (*spec
 			_, err = c.GetAccount(ctx, scope.Account)
 			return err
 		}); err != nil {
+			if api.IsNotFound(err) {
+				return nil, fmt.Errorf("live: root account %q does not exist (check the state's account): %w", scope.Account, err)
+			}
 			return nil, fmt.Errorf("live: root account %q: %w", scope.Account, err)
 		}
 	}
@@ -233,6 +238,9 @@ func (r *reader) readAppClients(ctx context.Context, g *errgroup.Group) error {
 				c, err = r.c.GetAppClient(ctx, id)
 				return err
 			})
+			if api.IsNotFound(err) {
+				return nil // deleted since it was listed: it no longer exists
+			}
 			if err != nil {
 				return fmt.Errorf("live: app client %s: %w", id, err)
 			}
