@@ -14,5 +14,8 @@
 // Counting: Client.Requests returns every HTTP request the Client sent; Client.Retries the
 // attempts beyond the first. To count the requests of one piece of work (a live read, an apply),
 // attach a Counter to the context with WithCounter: every request made with that context, and
-// every retry and conflict resolution, is added to it as well.
+// every retry and conflict resolution, is added to it as well. The counts are of the requests the
+// Client hands to its http.Client: a replay after a 401 inside the auth transport is counted by
+// auth.Source.Stats, and net/http's own silent resend of a request on a dead pooled connection is
+// seen by nobody.
 package api

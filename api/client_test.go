@@ -1,0 +1,709 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// setup starts an httptest server with mux and returns a client for it with fast backoff.
+func setup(t *testing.T, h http.Handler, opts Options) *Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	if opts.BaseBackoff == 0 {
+		opts.BaseBackoff = time.Millisecond
+		opts.MaxBackoff = 5 * time.Millisecond
+	}
+	c, err := New(srv.URL, srv.Client(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, code string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": "msg " + code}})
+}
+
+// dropConn closes the connection without an answer, as if the response was lost.
+func dropConn(t *testing.T, w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		t.Error("no hijacker")
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	conn.Close()
+}
+
+func TestNewRejectsBadBaseURL(t *testing.T) {
+	for _, raw := range []string{"", "ftp://x", "not a url", "http://"} {
+		if _, err := New(raw, nil, Options{}); err == nil {
+			t.Errorf("New(%q) = nil error", raw)
+		}
+	}
+}
+
+func TestRetriesReplayBodyAndKeepIdempotencyKey(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		keys   []string
+		bodies []string
+	)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		bodies = append(bodies, string(b))
+		n := len(keys)
+		mu.Unlock()
+		switch n {
+		case 1:
+			writeErr(w, 503, "unavailable")
+		case 2:
+			writeErr(w, 504, "timeout")
+		case 3:
+			writeErr(w, 502, "bad_gateway")
+		default:
+			writeJSON(w, 201, User{ID: "usr_1", Email: "a@example.com"})
+		}
+	})
+	c := setup(t, h, Options{})
+	var n Counter
+	u, err := c.CreateUser(WithCounter(context.Background(), &n), "app 1", CreateUserRequest{Email: "a@example.com", Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID != "usr_1" {
+		t.Errorf("id = %q", u.ID)
+	}
+	if len(keys) != 4 || keys[0] == "" {
+		t.Fatalf("keys = %q", keys)
+	}
+	for i := range keys {
+		if keys[i] != keys[0] {
+			t.Errorf("attempt %d key %q, want %q", i+1, keys[i], keys[0])
+		}
+		if bodies[i] != bodies[0] || !strings.Contains(bodies[0], `"email":"a@example.com"`) {
+			t.Errorf("attempt %d body %q, first %q", i+1, bodies[i], bodies[0])
+		}
+	}
+	got := [5]int64{c.Requests(), c.Retries(), n.Requests.Load(), n.Retries.Load(), n.Resolved.Load()}
+	if diff := cmp.Diff([5]int64{4, 3, 4, 3, 0}, got); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+}
+
+func TestConnectionErrorsAreRetried(t *testing.T) {
+	var hits atomic.Int64
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) <= 2 {
+			dropConn(t, w)
+			return
+		}
+		writeJSON(w, 200, User{ID: "usr_1"})
+	}), Options{})
+	u, err := c.GetUser(context.Background(), "usr_1")
+	if err != nil || u.ID != "usr_1" {
+		t.Fatalf("GetUser = %v, %v", u, err)
+	}
+	if hits.Load() != 3 {
+		t.Errorf("%d requests, want 3", hits.Load())
+	}
+}
+
+func TestTwoCreatesGetDifferentKeys(t *testing.T) {
+	var keys []string
+	var mu sync.Mutex
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
+		writeJSON(w, 201, Account{ID: "acc"})
+	}), Options{})
+	for range 2 {
+		if _, err := c.CreateAccount(context.Background(), "acc_root", CreateAccountRequest{Name: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(keys) != 2 || keys[0] == keys[1] {
+		t.Errorf("keys = %q, want two different", keys)
+	}
+}
+
+func TestNoRetryOnClientErrors(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404, 409, 422, 500} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			var hits atomic.Int64
+			c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				writeErr(w, status, "code_x")
+			}), Options{})
+			_, err := c.GetUser(context.Background(), "usr_1")
+			var ae *Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			want := Error{StatusCode: status, Code: "code_x", Message: "msg code_x", Method: "GET", Path: "/api/users/usr_1"}
+			if diff := cmp.Diff(want, *ae); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if hits.Load() != 1 {
+				t.Errorf("%d requests, want 1", hits.Load())
+			}
+		})
+	}
+}
+
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	var hits atomic.Int64
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		writeErr(w, 503, "unavailable")
+	}), Options{MaxAttempts: 8})
+	_, err := c.GetAccount(context.Background(), "acc_root")
+	if StatusCode(err) != 503 || !strings.Contains(err.Error(), "8 attempts") {
+		t.Errorf("err = %v", err)
+	}
+	if hits.Load() != 8 {
+		t.Errorf("%d requests, want 8", hits.Load())
+	}
+}
+
+func TestDefaultAttemptsAtLeastEight(t *testing.T) {
+	c, err := New("https://x", nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.opts.MaxAttempts < 8 || c.opts.MaxElapsed < 2*time.Minute {
+		t.Errorf("defaults %d attempts, %s", c.opts.MaxAttempts, c.opts.MaxElapsed)
+	}
+}
+
+func TestRedirectIsAuthenticationFailure(t *testing.T) {
+	var login atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) { login.Add(1) })
+	mux.HandleFunc("/api/users/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/login", http.StatusFound)
+	})
+	c := setup(t, mux, Options{})
+	_, err := c.GetUser(context.Background(), "usr_1")
+	if !IsAuthentication(err) || StatusCode(err) != 302 {
+		t.Errorf("err = %v, want an authentication failure with status 302", err)
+	}
+	if login.Load() != 0 {
+		t.Errorf("the redirect was followed")
+	}
+}
+
+func TestDeleteNotFoundOnRetryIsDone(t *testing.T) {
+	var hits atomic.Int64
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			dropConn(t, w) // deleted, but the answer is lost
+			return
+		}
+		writeErr(w, 404, "not_found")
+	}), Options{})
+	if err := c.DeleteUser(context.Background(), "usr_1"); err != nil {
+		t.Errorf("DeleteUser = %v, want nil", err)
+	}
+	hits.Store(1)
+	// A 404 on the first attempt is an error.
+	c2 := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeErr(w, 404, "not_found") }), Options{})
+	if err := c2.DeleteAccount(context.Background(), "acc_x"); !IsNotFound(err) {
+		t.Errorf("DeleteAccount = %v, want not found", err)
+	}
+}
+
+// lossyServer commits every create, stores it, and drops the answer of the first POST; it ignores
+// Idempotency-Key, so the retry meets 409 and must be resolved by natural key.
+type lossyServer struct {
+	t        *testing.T
+	mu       sync.Mutex
+	posts    int
+	users    []User
+	accounts []Account
+	members  []Member
+	clients  []AppClient
+}
+
+func (s *lossyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := r.URL.Path
+	switch {
+	case r.Method == "POST":
+		s.posts++
+		var created any
+		conflict := false
+		switch {
+		case strings.HasSuffix(p, "/users"):
+			var req CreateUserRequest
+			_ = json.NewDecoder(r.Body).Decode(&req)
+			for _, u := range s.users {
+				conflict = conflict || u.Email == req.Email
+			}
+			u := User{ID: fmt.Sprintf("usr_%d", len(s.users)+1), Email: req.Email}
+			if !conflict {
+				s.users = append(s.users, u)
+			}
+			created = u
+		case strings.HasSuffix(p, "/accounts"):
+			var req CreateAccountRequest
+			_ = json.NewDecoder(r.Body).Decode(&req)
+			for _, a := range s.accounts {
+				conflict = conflict || a.Name == req.Name
+			}
+			a := Account{ID: fmt.Sprintf("acc_%d", len(s.accounts)+1), ParentID: "acc_root", Name: req.Name}
+			if !conflict {
+				s.accounts = append(s.accounts, a)
+			}
+			created = a
+		case strings.HasSuffix(p, "/members"):
+			var req CreateMemberRequest
+			_ = json.NewDecoder(r.Body).Decode(&req)
+			for _, m := range s.members {
+				conflict = conflict || m.UserID == req.UserID
+			}
+			m := Member{ID: fmt.Sprintf("mem_%d", len(s.members)+1), UserID: req.UserID, Role: req.Role}
+			if !conflict {
+				s.members = append(s.members, m)
+			}
+			created = m
+		case p == "/appclients":
+			var req CreateAppClientRequest
+			_ = json.NewDecoder(r.Body).Decode(&req)
+			for _, a := range s.clients {
+				conflict = conflict || a.AppName == req.AppName
+			}
+			arn := fmt.Sprintf("arn:aws:appfabric:us-east-1:1:appclient/uuid-%d", len(s.clients)+1)
+			a := AppClient{AppName: req.AppName, ARN: arn, VerificationDetails: VerificationDetails{VerificationStatus: "pending_verification"}}
+			if !conflict {
+				s.clients = append(s.clients, a)
+			}
+			created = map[string]any{"appClientSummary": AppClientCreated{ARN: arn, VerificationStatus: "pending_verification", ClientID: "uuid"}}
+		}
+		if conflict {
+			writeErr(w, 409, "conflict")
+			return
+		}
+		if s.posts == 1 {
+			dropConn(s.t, w)
+			return
+		}
+		writeJSON(w, 201, created)
+	case strings.HasSuffix(p, "/users"):
+		writeJSON(w, 200, map[string]any{"data": s.users, "next_cursor": ""})
+	case strings.HasSuffix(p, "/accounts"):
+		writeJSON(w, 200, map[string]any{"data": s.accounts, "next_cursor": ""})
+	case strings.HasSuffix(p, "/members"):
+		writeJSON(w, 200, map[string]any{"data": s.members, "next_cursor": ""})
+	case p == "/appclients":
+		var list []AppClientSummary
+		for _, a := range s.clients {
+			list = append(list, AppClientSummary{AppClientARN: a.ARN})
+		}
+		writeJSON(w, 200, map[string]any{"appClientList": list})
+	case strings.HasPrefix(p, "/appclients/"):
+		for _, a := range s.clients {
+			if AppClientID(a.ARN) == strings.TrimPrefix(p, "/appclients/") {
+				writeJSON(w, 200, map[string]any{"appClient": a})
+				return
+			}
+		}
+		writeErr(w, 404, "not_found")
+	default:
+		writeErr(w, 404, "not_found")
+	}
+}
+
+func TestRetriedCreateAnswered409IsResolvedByNaturalKey(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		create func(c *Client) (string, error) // returns the id of what it got
+		count  func(s *lossyServer) int
+	}{
+		{"user by email", func(c *Client) (string, error) {
+			// A decoy with another email is listed first.
+			u, err := c.CreateUser(ctx, "app_demo", CreateUserRequest{Email: "a@example.com"})
+			if err != nil {
+				return "", err
+			}
+			return u.ID + " " + u.Email, nil
+		}, func(s *lossyServer) int { return len(s.users) }},
+		{"account by name", func(c *Client) (string, error) {
+			a, err := c.CreateAccount(ctx, "acc_root", CreateAccountRequest{Name: "team-a"})
+			if err != nil {
+				return "", err
+			}
+			return a.ID + " " + a.Name, nil
+		}, func(s *lossyServer) int { return len(s.accounts) }},
+		{"member by user id", func(c *Client) (string, error) {
+			m, err := c.AddMember(ctx, "acc_root", CreateMemberRequest{UserID: "usr_9", Role: "admin"})
+			if err != nil {
+				return "", err
+			}
+			return m.ID + " " + m.UserID, nil
+		}, func(s *lossyServer) int { return len(s.members) }},
+		{"app client by appName", func(c *Client) (string, error) {
+			a, err := c.CreateAppClient(ctx, CreateAppClientRequest{AppName: "Test App", RedirectURLs: []string{"https://x"}, StarterUserEmails: []string{"a@example.com"}})
+			if err != nil {
+				return "", err
+			}
+			return AppClientID(a.ARN), nil
+		}, func(s *lossyServer) int { return len(s.clients) }},
+	}
+	want := map[string]string{
+		"user by email": "usr_1 a@example.com", "account by name": "acc_1 team-a",
+		"member by user id": "mem_1 usr_9", "app client by appName": "uuid-1",
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &lossyServer{t: t}
+			c := setup(t, s, Options{})
+			got, err := tt.create(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want[tt.name] {
+				t.Errorf("got %q, want %q", got, want[tt.name])
+			}
+			if n := tt.count(s); n != 1 {
+				t.Errorf("%d created, want 1", n)
+			}
+			if s.posts != 2 {
+				t.Errorf("%d POSTs, want 2", s.posts)
+			}
+		})
+	}
+}
+
+func TestFirstAttemptConflictIsAnError(t *testing.T) {
+	s := &lossyServer{t: t, posts: 1, users: []User{{ID: "usr_1", Email: "a@example.com"}}}
+	c := setup(t, s, Options{})
+	_, err := c.CreateUser(context.Background(), "app_demo", CreateUserRequest{Email: "a@example.com"})
+	if !IsConflict(err) {
+		t.Errorf("err = %v, want a conflict", err)
+	}
+}
+
+func TestListsReadEveryPageAtTheLargestSize(t *testing.T) {
+	var mu sync.Mutex
+	var queries []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/accounts/acc%2Froot/members", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		switch r.URL.Query().Get("cursor") {
+		case "":
+			writeJSON(w, 200, map[string]any{"data": []Member{{ID: "m1"}, {ID: "m2"}}, "next_cursor": "c2"})
+		case "c2":
+			writeJSON(w, 200, map[string]any{"data": []Member{{ID: "m3"}}, "next_cursor": ""})
+		}
+	})
+	mux.HandleFunc("/appclients", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		if r.URL.Query().Get("nextToken") == "" {
+			writeJSON(w, 200, map[string]any{"appClientList": []AppClientSummary{{AppClientARN: "a1"}}, "nextToken": "t2"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"appClientList": []AppClientSummary{{AppClientARN: "a2"}}})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL+"/", nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := c.ListMembers(context.Background(), "acc/root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acs, err := c.ListAppClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	for _, a := range acs {
+		ids = append(ids, a.AppClientARN)
+	}
+	if diff := cmp.Diff([]string{"m1", "m2", "m3", "a1", "a2"}, ids); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	want := []string{"limit=1000", "cursor=c2&limit=1000", "maxResults=100", "maxResults=100&nextToken=t2"}
+	if diff := cmp.Diff(want, queries); diff != "" {
+		t.Errorf("queries (-want +got):\n%s", diff)
+	}
+	if c.Requests() != 4 {
+		t.Errorf("Requests() = %d, want 4", c.Requests())
+	}
+}
+
+func TestPathsAreEscaped(t *testing.T) {
+	var got string
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		writeJSON(w, 200, Member{})
+	}), Options{})
+	if _, err := c.UpdateMember(context.Background(), "acc/../x", "m?1", UpdateMemberRequest{Role: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/api/accounts/acc%2F..%2Fx/members/m%3F1"; got != want {
+		t.Errorf("path %q, want %q", got, want)
+	}
+}
+
+func TestPatchBodiesOmitUnsetFields(t *testing.T) {
+	var body string
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body = string(b)
+		writeJSON(w, 200, User{})
+	}), Options{})
+	empty := ""
+	if _, err := c.UpdateUser(context.Background(), "u", UpdateUserRequest{Name: &empty, Metadata: map[string]*string{"managed-by": nil}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"","metadata":{"managed-by":null}}`; body != want {
+		t.Errorf("body %s, want %s", body, want)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name, in string
+		want     time.Duration
+	}{
+		{"seconds", "3", 3 * time.Second},
+		{"zero", "0", 0},
+		{"capped seconds", "3600", maxRetryAfter},
+		{"http date", now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second},
+		{"past date", now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{"capped date", now.Add(time.Hour).Format(http.TimeFormat), maxRetryAfter},
+		{"missing", "", defaultRetryAfter429},
+		{"garbage", "soon", defaultRetryAfter429},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := parseRetryAfter(tt.in, now); got != tt.want {
+				t.Errorf("parseRetryAfter(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRateLimitWaitsRetryAfterHTTPDateAndIsShared(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		times []time.Time
+	)
+	first := true
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		times = append(times, time.Now())
+		if first {
+			first = false
+			// An HTTP date has one-second resolution: two seconds ahead waits more than one.
+			w.Header().Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+			writeErr(w, 429, "rate_limited")
+			return
+		}
+		writeJSON(w, 200, Account{ID: "acc"})
+	}), Options{})
+	start := time.Now()
+	if _, err := c.GetAccount(context.Background(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	// The limit is shared: a second request started now also waits for the window.
+	if _, err := c.GetAccount(context.Background(), "b"); err != nil {
+		t.Fatal(err)
+	}
+	if len(times) != 3 {
+		t.Fatalf("%d requests, want 3", len(times))
+	}
+	if d := times[1].Sub(start); d < time.Second {
+		t.Errorf("retried after %s, want >= 1s", d)
+	}
+	var rl *RateLimitError
+	if !errors.As(&RateLimitError{Err: &Error{StatusCode: 429}}, &rl) || !IsRateLimited(rl) {
+		t.Errorf("RateLimitError does not unwrap to a 429 *Error")
+	}
+}
+
+func TestRateLimitHoldsOtherWorkers(t *testing.T) {
+	var (
+		mu        sync.Mutex
+		limited   time.Time
+		early     int
+		requests  int
+		firstDone = make(chan struct{})
+	)
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		n := requests
+		if !limited.IsZero() && time.Since(limited) < 900*time.Millisecond {
+			early++
+		}
+		if n == 1 {
+			limited = time.Now()
+		}
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			writeErr(w, 429, "rate_limited")
+			close(firstDone)
+			return
+		}
+		writeJSON(w, 200, User{})
+	}), Options{})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = c.GetUser(ctx, "first") }()
+	<-firstDone
+	time.Sleep(20 * time.Millisecond) // let the client record the 429
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.GetUser(ctx, "other"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if early != 0 {
+		t.Errorf("%d requests arrived inside the Retry-After window", early)
+	}
+}
+
+func TestMaxRPSCapsRequests(t *testing.T) {
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, User{}) }), Options{MaxRPS: 20})
+	start := time.Now()
+	for range 30 {
+		if _, err := c.GetUser(context.Background(), "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A burst of 20, then 10 more at 20 a second: at least about 0.5 s.
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("30 requests at --max-rps 20 took %s", d)
+	}
+}
+
+func TestContextCancelStopsRetrying(t *testing.T) {
+	var hits atomic.Int64
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "30")
+		writeErr(w, 429, "rate_limited")
+	}), Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.GetUser(ctx, "u")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want deadline exceeded", err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1", hits.Load())
+	}
+}
+
+type permanentErr struct{}
+
+func (permanentErr) Error() string   { return "refused for good" }
+func (permanentErr) Permanent() bool { return true }
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestPermanentTransportErrorsAreNotRetried(t *testing.T) {
+	var hits atomic.Int64
+	hc := &http.Client{Transport: rtFunc(func(*http.Request) (*http.Response, error) {
+		hits.Add(1)
+		return nil, permanentErr{}
+	})}
+	c, err := New("http://127.0.0.1:1", hc, Options{BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetUser(context.Background(), "u")
+	var p permanentErr
+	if !errors.As(err, &p) || hits.Load() != 1 {
+		t.Errorf("err = %v after %d requests, want the permanent error after 1", err, hits.Load())
+	}
+}
+
+func TestDebugLogNamesRequestsWithoutHeadersOrBodies(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 201, User{ID: "usr_1", Email: "secret-body@example.com"})
+	}), Options{Logger: log})
+	if _, err := c.CreateUser(context.Background(), "app_demo", CreateUserRequest{Email: "secret-body@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("log %q: %v", buf.String(), err)
+	}
+	for k, want := range map[string]any{"msg": "api request", "method": "POST", "path": "/api/applications/app_demo/users", "status": 201.0, "attempt": 1.0} {
+		if rec[k] != want {
+			t.Errorf("log %s = %v, want %v", k, rec[k], want)
+		}
+	}
+	if _, ok := rec["duration"]; !ok {
+		t.Errorf("no duration in %v", rec)
+	}
+	if strings.Contains(buf.String(), "secret-body") || strings.Contains(buf.String(), "Idempotency") {
+		t.Errorf("log holds a body or header: %s", buf.String())
+	}
+}
+
+func TestAppClientID(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:appfabric:us-east-1:111122223333:appclient/a1b2-c3": "a1b2-c3",
+		"a1b2": "a1b2",
+	} {
+		if got := AppClientID(in); got != want {
+			t.Errorf("AppClientID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
