@@ -166,6 +166,14 @@ func (b *builder) add(c Change, deps ...int) int {
 	return len(b.nodes) - 1
 }
 
+// at formats the place of a declaration as an error prefix, "" when there is none.
+func at(p spec.Pos) string {
+	if p.IsZero() {
+		return ""
+	}
+	return p.String() + ": "
+}
+
 func (b *builder) errorf(format string, args ...any) {
 	b.errs = append(b.errs, fmt.Errorf("plan: "+format, args...))
 }
@@ -241,11 +249,11 @@ func (b *builder) users() {
 		if d.ID != "" {
 			l = byID[d.ID]
 			if l == nil {
-				b.errorf("%s: user %s: id pin %s matches no live user", d.Pos, email, d.ID)
+				b.errorf("%suser %s: id pin %s matches no live user", at(d.Pos), email, d.ID)
 				continue
 			}
 			if !strings.EqualFold(l.Email, email) {
-				b.errorf("%s: user %s: id pin %s belongs to %s (the email is the key and cannot change)", d.Pos, email, d.ID, l.Email)
+				b.errorf("%suser %s: id pin %s belongs to %s (the email is the key and cannot change)", at(d.Pos), email, d.ID, l.Email)
 				continue
 			}
 		} else {
@@ -259,7 +267,7 @@ func (b *builder) users() {
 			continue
 		}
 		if l.Owner != "" && l.Owner != b.owner {
-			b.errorf("%s: user %s carries the managed-by marker of %q, not %q: two states never manage one resource", d.Pos, email, l.Owner, b.owner)
+			b.errorf("%suser %s carries the managed-by marker of %q, not %q: two states never manage one resource", at(d.Pos), email, l.Owner, b.owner)
 			continue
 		}
 		b.userMatch[email] = l
@@ -366,8 +374,19 @@ func (b *builder) accounts() {
 		b.desiredAcct[d.Path] = d
 		desiredPaths = append(desiredPaths, d.Path)
 	}
-	byDepth(desiredPaths)
 	byDepth(livePaths)
+	// Parents first; at one depth pinned declarations first, so that a pin renaming an account
+	// wins over a declaration that reuses the old name (which is then created).
+	sort.Slice(desiredPaths, func(i, j int) bool {
+		pi, pj := desiredPaths[i], desiredPaths[j]
+		if di, dj := depth(pi), depth(pj); di != dj {
+			return di < dj
+		}
+		if ai, aj := b.desiredAcct[pi].ID != "", b.desiredAcct[pj].ID != ""; ai != aj {
+			return ai
+		}
+		return pi < pj
+	})
 
 	// Match declarations to live accounts, parents first so that children follow renames.
 	matched := make(map[string]string, len(desiredPaths)) // live path -> desired path
@@ -383,21 +402,27 @@ func (b *builder) accounts() {
 		case d.ID != "":
 			l = liveByID[d.ID]
 			if l == nil {
-				b.errorf("%s: account %s: id pin %s matches no live account", d.Pos, dp, d.ID)
+				b.errorf("%saccount %s: id pin %s matches no live account", at(d.Pos), dp, d.ID)
 				b.acctFailed[dp] = true
 				continue
 			}
 			if !parentLive || l.Parent != liveParent {
-				b.errorf("%s: account %s: id pin %s is the live account %s, whose parent is not the declared parent %q: accounts are not moved", d.Pos, dp, d.ID, l.Path, d.Parent)
+				b.errorf("%saccount %s: id pin %s is the live account %s, whose parent is not the declared parent %q: accounts are not moved", at(d.Pos), dp, d.ID, l.Path, d.Parent)
 				b.acctFailed[dp] = true
 				continue
 			}
 		case parentLive:
 			l = liveByPath[spec.JoinPath(liveParent, d.Name)]
+			if l != nil && matched[l.Path] != "" {
+				l = nil // renamed away by a pin
+			}
 			if d.PreviousName != "" {
 				old := liveByPath[spec.JoinPath(liveParent, d.PreviousName)]
+				if old != nil && matched[old.Path] != "" {
+					old = nil
+				}
 				if old != nil && l != nil {
-					b.errorf("%s: account %s: previousName %q: both %s and %s exist live", d.Pos, dp, d.PreviousName, old.Path, l.Path)
+					b.errorf("%saccount %s: previousName %q: both %s and %s exist live", at(d.Pos), dp, d.PreviousName, old.Path, l.Path)
 					b.acctFailed[dp] = true
 					continue
 				}
@@ -410,12 +435,12 @@ func (b *builder) accounts() {
 			continue
 		}
 		if other, dup := matched[l.Path]; dup {
-			b.errorf("%s: account %s: the live account %s is already matched by %s", d.Pos, dp, l.Path, other)
+			b.errorf("%saccount %s: the live account %s is already matched by %s", at(d.Pos), dp, l.Path, other)
 			b.acctFailed[dp] = true
 			continue
 		}
 		if l.Owner != "" && l.Owner != b.owner {
-			b.errorf("%s: account %s carries the managed-by marker of %q, not %q: two states never manage one resource", d.Pos, dp, l.Owner, b.owner)
+			b.errorf("%saccount %s carries the managed-by marker of %q, not %q: two states never manage one resource", at(d.Pos), dp, l.Owner, b.owner)
 			b.acctFailed[dp] = true
 			continue
 		}
