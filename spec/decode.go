@@ -34,6 +34,9 @@ type document struct {
 
 	owner, application, account *posString
 	prune                       *posBool
+	// headerGiven holds the header fields present in the document, valid or not, so that an
+	// invalid owner is not also reported as missing.
+	headerGiven map[string]bool
 
 	hasUsers, hasMembers, hasAccounts, hasAppClients bool
 
@@ -300,11 +303,13 @@ func (d *decoder) decodeDocument(root *yaml.Node) *document {
 	} else {
 		d.errorf(n, "missing version: 1 (every document of a state file needs it)")
 	}
+	doc.headerGiven = map[string]bool{}
 	for _, name := range []string{"owner", "application", "account"} {
 		f, ok := fields[name]
 		if !ok {
 			continue
 		}
+		doc.headerGiven[name] = true
 		if v, ok := d.nonEmpty(f, name); ok {
 			ps := &posString{val: v, pos: d.pos(f.val)}
 			switch name {
@@ -626,7 +631,7 @@ func (d *decoder) appClient(n *yaml.Node, doc *document) {
 				continue
 			}
 			if first, dup := seen[u.val]; dup {
-				d.add(u.pos, "duplicate redirect URL %q (first at line %d)", u.val, first.Line)
+				d.add(u.pos, "duplicate redirect URL %q (first at line %d column %d)", u.val, first.Line, first.Col)
 				continue
 			}
 			seen[u.val] = u.pos

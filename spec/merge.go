@@ -147,7 +147,9 @@ func mergeHeader(s *State, docs []*document, errs *errorList) {
 		{"account", func(d *document) *posString { return d.account }, &s.Account},
 	} {
 		var first *posString
+		given := false
 		for _, d := range docs {
+			given = given || d.headerGiven[h.name]
 			v := h.get(d)
 			if v == nil {
 				continue
@@ -161,7 +163,9 @@ func mergeHeader(s *State, docs []*document, errs *errorList) {
 			}
 		}
 		if first == nil {
-			errs.add(docs[0].pos, "%s is required: no document gives it", h.name)
+			if !given { // when given but invalid, that error is enough
+				errs.add(docs[0].pos, "%s is required: no document gives it", h.name)
+			}
 			continue
 		}
 		*h.dst = first.val
