@@ -142,10 +142,25 @@ func (s *Server) routes() http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", s.handleToken)
-	mux.HandleFunc("POST /oauth2/revoke", s.handleRevoke)
+	mux.HandleFunc("/oauth2/token", postOnly(s.handleToken))
+	mux.HandleFunc("/oauth2/revoke", postOnly(s.handleRevoke))
 	mux.Handle("/", s.apiMiddleware(api))
 	return s.logRequests(mux)
+}
+
+// postOnly answers 405 to anything but POST (the auth endpoints are not under the admin API's
+// token check, whatever the method).
+func postOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeOAuth(w, http.StatusMethodNotAllowed, struct {
+				Error string `json:"error"`
+			}{"invalid_request"})
+			return
+		}
+		h(w, r)
+	}
 }
 
 // statusRecorder remembers the status for the request log.
