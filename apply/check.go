@@ -157,7 +157,7 @@ func (s *staleCheck) read(ctx context.Context) error {
 				var err error
 				var calls int
 				if id, err = s.ex.accountID(ctx, parent, &calls); err != nil {
-					s.differ(i, "its parent account %q no longer exists", parent)
+					s.differ(i, "its parent account %q does not exist", parent)
 					continue
 				}
 			}
@@ -170,7 +170,10 @@ func (s *staleCheck) read(ctx context.Context) error {
 			if ch.Action == plan.Create && (created[plan.KindAccount][strings.ToLower(v.AccountPath)] || created[plan.KindUser][strings.ToLower(v.User)]) {
 				continue // its account or user does not exist yet, so neither can it
 			}
-			id := v.AccountID
+			id := ch.AccountID
+			if id == "" {
+				id = v.AccountID
+			}
 			if id == "" {
 				id = before.AccountID
 			}
@@ -178,7 +181,7 @@ func (s *staleCheck) read(ctx context.Context) error {
 				var err error
 				var calls int
 				if id, err = s.ex.accountID(ctx, v.AccountPath, &calls); err != nil {
-					s.differ(i, "its account %q no longer exists", v.AccountPath)
+					s.differ(i, "its account %q does not exist", v.AccountPath)
 					continue
 				}
 			}
@@ -210,6 +213,13 @@ func (s *staleCheck) read(ctx context.Context) error {
 	for parentID, creates := range childrenOf {
 		g.Go(func() error {
 			children, err := s.c.ListChildAccounts(gctx, parentID)
+			if api.IsNotFound(err) {
+				for _, i := range creates {
+					parent, _ := spec.SplitPath(s.p.Changes[i].Key)
+					s.differ(i, "its parent account %q was deleted since the plan was made", parent)
+				}
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -289,7 +299,12 @@ func (s *staleCheck) members(ctx context.Context, accountID string, changes []in
 	members, err := s.c.ListMembers(ctx, accountID)
 	if api.IsNotFound(err) {
 		for _, i := range changes {
-			s.differ(i, "its account was deleted since the plan was made")
+			ch := s.p.Changes[i]
+			v := ch.After
+			if v == nil {
+				v = ch.Before
+			}
+			s.differ(i, "its account %q was deleted since the plan was made", v.AccountPath)
 		}
 		return nil
 	}

@@ -51,6 +51,9 @@ func newExecutor(p *plan.Plan, c API, owner string) *executor {
 					ex.accounts[v.Parent] = v.ParentID
 				}
 			case plan.KindMember:
+				if ch.AccountID != "" {
+					ex.accounts[v.AccountPath] = ch.AccountID
+				}
 				if v.AccountID != "" {
 					ex.accounts[v.AccountPath] = v.AccountID
 				}
@@ -66,8 +69,14 @@ func newExecutor(p *plan.Plan, c API, owner string) *executor {
 // execute carries out change i and returns its outcome (without Duration).
 func (ex *executor) execute(ctx context.Context, i int) ChangeResult {
 	ch := ex.p.Changes[i]
+	// The client counts the requests of this change, retries included; a client that does not
+	// (a test fake) leaves the count of calls made.
+	var n api.Counter
 	calls := 0
-	id, err := ex.do(ctx, ch, &calls)
+	id, err := ex.do(api.WithCounter(ctx, &n), ch, &calls)
+	if reqs := int(n.Requests.Load()); reqs > 0 {
+		calls = reqs
+	}
 	r := ChangeResult{Status: StatusDone, ID: id, Attempts: calls}
 	if err != nil {
 		r.Status, r.Error = StatusFailed, err.Error()
@@ -208,7 +217,10 @@ func (ex *executor) member(ctx context.Context, ch plan.Change, id string, befor
 			accountPath, email = ch.Key[:k], ch.Key[k+1:]
 		}
 	}
-	accountID := v.AccountID
+	accountID := ch.AccountID
+	if accountID == "" {
+		accountID = v.AccountID
+	}
 	if accountID == "" {
 		accountID = before.AccountID
 	}

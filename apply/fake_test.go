@@ -32,6 +32,9 @@ type fakeAPI struct {
 	// onWrite, if set, is called at the start of every write (outside the lock).
 	onWrite func(n int)
 
+	// readErr, if set, fails every read.
+	readErr error
+
 	writes, reads         int
 	inflight, maxInflight int
 	calls                 []string // "METHOD key" of each write, in order
@@ -88,10 +91,11 @@ func (f *fakeAPI) write(ctx context.Context, what string, key func() string, do 
 	return do()
 }
 
-func (f *fakeAPI) read() {
+func (f *fakeAPI) read() error {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.reads++
-	f.mu.Unlock()
+	return f.readErr
 }
 
 // pathOf returns the account path of an account id ("" for the root); f.mu must be held.
@@ -117,7 +121,9 @@ func (f *fakeAPI) memberKey(accountID, userID string) string {
 // --- users
 
 func (f *fakeAPI) ListUsers(ctx context.Context, applicationID string) ([]api.User, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []api.User
@@ -130,7 +136,9 @@ func (f *fakeAPI) ListUsers(ctx context.Context, applicationID string) ([]api.Us
 }
 
 func (f *fakeAPI) GetUser(ctx context.Context, userID string) (*api.User, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, ok := f.users[userID]
@@ -209,7 +217,9 @@ func (f *fakeAPI) DeleteUser(ctx context.Context, userID string) error {
 // --- accounts
 
 func (f *fakeAPI) GetAccount(ctx context.Context, accountID string) (*api.Account, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.accounts[accountID]
@@ -221,7 +231,9 @@ func (f *fakeAPI) GetAccount(ctx context.Context, accountID string) (*api.Accoun
 }
 
 func (f *fakeAPI) ListChildAccounts(ctx context.Context, accountID string) ([]api.Account, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.accounts[accountID]; !ok {
@@ -302,7 +314,9 @@ func (f *fakeAPI) DeleteAccount(ctx context.Context, accountID string) error {
 // --- members
 
 func (f *fakeAPI) ListMembers(ctx context.Context, accountID string) ([]api.Member, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.accounts[accountID]; !ok {
@@ -381,7 +395,9 @@ func (f *fakeAPI) RemoveMember(ctx context.Context, accountID, memberID string) 
 // --- app clients
 
 func (f *fakeAPI) ListAppClients(ctx context.Context) ([]api.AppClientSummary, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []api.AppClientSummary
@@ -392,7 +408,9 @@ func (f *fakeAPI) ListAppClients(ctx context.Context) ([]api.AppClientSummary, e
 }
 
 func (f *fakeAPI) GetAppClient(ctx context.Context, id string) (*api.AppClient, error) {
-	f.read()
+	if err := f.read(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, ok := f.clients[id]
@@ -522,4 +540,3 @@ func patchMeta(m map[string]string, patch map[string]*string) map[string]string 
 	}
 	return m
 }
-
