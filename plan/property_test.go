@@ -162,7 +162,10 @@ func newTenant(t *testing.T, live *spec.State, mentions spec.Mentions) *tenant {
 	return tn
 }
 
-func (tn *tenant) newID(prefix string) string { tn.seq++; return fmt.Sprintf("%s_new%d", prefix, tn.seq) }
+func (tn *tenant) newID(prefix string) string {
+	tn.seq++
+	return fmt.Sprintf("%s_new%d", prefix, tn.seq)
+}
 
 func (tn *tenant) pathOf(id string) string {
 	if id == tn.root {
