@@ -468,3 +468,20 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// deleteCheckMinLive is the number of live resources below which the delete check does not
+// apply (CONTRACT 2.3).
+const deleteCheckMinLive = 10
+
+// WithMaxDeletePercent returns dc with its verdicts redone for another threshold, for a saved
+// plan applied with its own --max-delete-percent: a count fails when it has at least 10 live
+// resources and 100 x deletes / live exceeds maxPercent.
+func WithMaxDeletePercent(dc plan.DeleteCheck, maxPercent float64) plan.DeleteCheck {
+	out := plan.DeleteCheck{MaxPercent: maxPercent, Counts: make([]plan.KindCount, len(dc.Counts))}
+	for i, k := range dc.Counts {
+		k.Failed = k.Live >= deleteCheckMinLive && 100*float64(k.Deletes)/float64(k.Live) > maxPercent
+		out.Counts[i] = k
+		out.Failed = out.Failed || k.Failed
+	}
+	return out
+}

@@ -293,3 +293,33 @@ func TestApplyThenPlanShowsNoChanges(t *testing.T) {
 		t.Errorf("a plan after apply shows %d changes: %v", len(again.Changes), keys)
 	}
 }
+
+func TestWithMaxDeletePercent(t *testing.T) {
+	dc := plan.DeleteCheck{MaxPercent: 25, Counts: []plan.KindCount{
+		{Kind: "users", Live: 9, Deletes: 9},
+		{Kind: "members", Live: 12, Deletes: 5},
+		{Kind: "total", Live: 21, Deletes: 14, Failed: true},
+	}}
+	tests := []struct {
+		name    string
+		percent float64
+		want    []bool // failed: users, members, total
+		failed  bool
+	}{
+		{"strict", 10, []bool{false, true, true}, true},
+		{"exactly at the threshold passes", 100 * 5.0 / 12, []bool{false, false, true}, true},
+		{"lenient", 70, []bool{false, false, false}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := WithMaxDeletePercent(dc, tt.percent)
+			var failed []bool
+			for _, k := range got.Counts {
+				failed = append(failed, k.Failed)
+			}
+			if d := cmp.Diff(tt.want, failed); d != "" || got.Failed != tt.failed || got.MaxPercent != tt.percent {
+				t.Errorf("verdicts (-want +got):\n%s; failed %v", d, got.Failed)
+			}
+		})
+	}
+}

@@ -1,16 +1,319 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
+
+	"github.com/inbox-manager/inboxctl/apply"
+	"github.com/inbox-manager/inboxctl/live"
+	"github.com/inbox-manager/inboxctl/plan"
+	"github.com/inbox-manager/inboxctl/spec"
 )
 
-// applyCommand is a placeholder until its issue lands. TEMPORARY.
+// defaultMaxDeletePercent is the delete check's threshold when --max-delete-percent is not given.
+const defaultMaxDeletePercent = 25
+
+// applyOptions is everything `inboxctl apply` needs, independent of the command line.
+type applyOptions struct {
+	Paths            []string
+	AutoApprove      bool
+	Parallelism      int
+	MaxDeletePercent float64
+	// MaxDeleteSet says --max-delete-percent was given; a saved plan then has its delete
+	// check redone with it.
+	MaxDeleteSet bool
+	Force        bool
+	ReportFile   string
+	Color        bool
+}
+
 func applyCommand(s *streams) *cli.Command {
 	return &cli.Command{
-		Name:   "apply",
-		Usage:  "not implemented yet",
-		Action: func(*cli.Context) error { return errors.New("apply: not implemented yet") },
+		Name:      "apply",
+		Usage:     "carry out the plan that takes the live tenant to the state files (or a saved plan)",
+		ArgsUsage: "PATH... | PLANFILE",
+		Description: "Shows the plan on stdout, asks for 'yes' on a terminal (without one, --auto-approve is\n" +
+			"required), and carries it out with --parallelism changes in flight. A saved plan (a JSON file\n" +
+			"from plan --out) is first checked against the live state and refused when it is stale.\n" +
+			"Exit codes: 0 done, 1 error before any change, 3 partly applied, 4 refused by the delete\n" +
+			"check, 130 interrupted. The first SIGINT/SIGTERM lets the requests in flight finish; a\n" +
+			"second one exits at once.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking (required without a terminal)"},
+			&cli.IntFlag{Name: "parallelism", Value: apply.DefaultParallelism, Usage: "changes in flight at once"},
+			&cli.Float64Flag{Name: "max-delete-percent", Value: defaultMaxDeletePercent, Usage: "refuse a plan deleting more than this share of what it could delete"},
+			&cli.BoolFlag{Name: "force", Usage: "apply even when the delete check refuses"},
+			&cli.StringFlag{Name: "report", Usage: "write a JSON run report to `FILE`"},
+		},
+		Action: func(c *cli.Context) error {
+			opts := applyOptions{
+				Paths:            c.Args().Slice(),
+				AutoApprove:      c.Bool("auto-approve"),
+				Parallelism:      c.Int("parallelism"),
+				MaxDeletePercent: c.Float64("max-delete-percent"),
+				MaxDeleteSet:     c.IsSet("max-delete-percent"),
+				Force:            c.Bool("force"),
+				ReportFile:       c.String("report"),
+				Color:            s.OutTTY && !c.Bool("no-color"),
+			}
+			if len(opts.Paths) == 0 {
+				return errors.New("apply: give state files or directories, or one saved plan file")
+			}
+			if opts.Parallelism < 1 {
+				return fmt.Errorf("apply: --parallelism must be at least 1, not %d", opts.Parallelism)
+			}
+			ctx, cancel := applyContext(c, s)
+			defer cancel()
+			ss, err := openSession(c, s, false)
+			if err != nil {
+				return err
+			}
+			defer ss.Close(ctx)
+			return runApply(ctx, ss, opts, s)
+		},
 	}
+}
+
+// applyContext returns the context of an apply: the --timeout deadline, cancelled by the first
+// SIGINT or SIGTERM. After the first signal the default handling is restored, so a second one
+// ends the process at once.
+func applyContext(c *cli.Context, s *streams) (context.Context, context.CancelFunc) {
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	if timeout := c.Duration("timeout"); timeout > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
+		prev := cancel
+		cancel = func() { cancelTimeout(); prev() }
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			signal.Stop(sig) // the next signal gets the default handling: exit at once
+			fmt.Fprintln(s.Err, "\ninboxctl: interrupted: no new changes start; waiting for the requests in flight (interrupt again to exit at once)")
+			cancel()
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(sig)
+			close(done)
+			cancel()
+		})
+	}
+}
+
+// runApply plans (or reads and checks a saved plan), shows the plan, asks, and applies.
+func runApply(ctx context.Context, ss *session, opts applyOptions, s *streams) error {
+	p, saved, err := applyPlan(ctx, ss, opts, s)
+	if err != nil {
+		return err
+	}
+	if err := plan.RenderText(s.Out, p, plan.TextOptions{Color: opts.Color}); err != nil {
+		return err
+	}
+	if len(p.Changes) == 0 {
+		return nil
+	}
+	if saved && opts.MaxDeleteSet {
+		p.DeleteCheck = apply.WithMaxDeletePercent(p.DeleteCheck, opts.MaxDeletePercent)
+	}
+	if err := apply.CheckDeletes(p, opts.Force); err != nil {
+		return withCode(exitRefused, err)
+	}
+	if !opts.AutoApprove {
+		if err := confirm(s, len(p.Changes)); err != nil {
+			return err
+		}
+	}
+	obs := newProgress(s, p)
+	res, runErr := apply.Run(ctx, p, ss.API, apply.Options{Parallelism: opts.Parallelism, Owner: p.Target.Owner}, obs)
+	obs.done()
+	if res == nil { // the plan itself was invalid: nothing was sent
+		return runErr
+	}
+	printSummary(s.Err, res)
+	if opts.ReportFile != "" {
+		if err := writeReportFile(opts.ReportFile, res, ss); err != nil {
+			fmt.Fprintf(s.Err, "inboxctl: warning: %v\n", err)
+		}
+	}
+	switch {
+	case runErr == nil:
+		return nil
+	case errors.Is(runErr, apply.ErrInterrupted):
+		return withCode(exitInterrupted, runErr)
+	case errors.Is(runErr, apply.ErrPartial):
+		return withCode(exitPartial, runErr)
+	}
+	return runErr
+}
+
+// applyPlan returns the plan to apply: a saved plan, checked against the live state, or one
+// computed from the state files. saved says which.
+func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) (*plan.Plan, bool, error) {
+	if len(opts.Paths) == 1 {
+		if data, ok := readPlanFile(opts.Paths[0]); ok {
+			p, err := plan.ReadJSON(bytes.NewReader(data))
+			if err != nil {
+				return nil, false, fmt.Errorf("apply: %s: %w", opts.Paths[0], err)
+			}
+			if err := apply.CheckStale(ctx, p, ss.API, plan.Target{APIURL: ss.APIURL}); err != nil {
+				return nil, false, err
+			}
+			return p, true, nil
+		}
+	}
+	desired, err := spec.Load(opts.Paths, s.Getenv)
+	if err != nil {
+		return nil, false, err
+	}
+	lv, err := live.Read(ctx, ss.API, desired, live.Options{Parallelism: opts.Parallelism})
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := plan.Compute(desired, lv, plan.Options{
+		MaxDeletePercent: opts.MaxDeletePercent,
+		Target:           plan.Target{APIURL: ss.APIURL},
+	})
+	return p, false, err
+}
+
+// readPlanFile returns the content of path when it is a saved plan: a file holding a JSON
+// object with format_version.
+func readPlanFile(path string) ([]byte, bool) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.IsDir() {
+		return nil, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"format_version"`)) {
+		return nil, false
+	}
+	return data, true
+}
+
+// confirm asks for "yes" on the terminal; without a terminal it refuses (--auto-approve).
+func confirm(s *streams, n int) error {
+	if !s.InTTY {
+		return errors.New("apply: stdin is not a terminal: pass --auto-approve to apply without confirmation")
+	}
+	fmt.Fprintf(s.Err, "\nApply these %d changes? Only 'yes' is accepted: ", n)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("apply: reading the answer: %w", err)
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("apply: cancelled, nothing was changed")
+	}
+	return nil
+}
+
+// progress shows a run's progress on stderr: a live bar on a terminal, one line per finished
+// change on a pipe (for CI logs). Run calls it from one goroutine.
+type progress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func newProgress(s *streams, p *plan.Plan) *progress {
+	pr := &progress{w: s.Err}
+	if s.ErrTTY {
+		pr.bar = progressbar.NewOptions(len(p.Changes),
+			progressbar.OptionSetWriter(s.Err),
+			progressbar.OptionSetDescription("applying"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("changes"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+		)
+	}
+	return pr
+}
+
+func (pr *progress) Started(int, plan.Change) {}
+
+func (pr *progress) Finished(i int, ch plan.Change, r apply.ChangeResult) {
+	line := fmt.Sprintf("%s: %s %s %s", r.Status, ch.Action, ch.Kind, ch.Key)
+	if r.Status == apply.StatusDone || r.Status == apply.StatusFailed {
+		line += fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond))
+	}
+	if r.Error != "" {
+		line += ": " + r.Error
+	}
+	if pr.bar == nil {
+		fmt.Fprintln(pr.w, line)
+		return
+	}
+	if r.Status != apply.StatusDone {
+		_, _ = progressbar.Bprintln(pr.bar, line)
+	}
+	_ = pr.bar.Add(1)
+}
+
+func (pr *progress) done() {
+	if pr.bar != nil {
+		_ = pr.bar.Exit()
+		fmt.Fprintln(pr.w)
+	}
+}
+
+// printSummary writes the outcome of a run, with what failed and what was skipped and why.
+func printSummary(w io.Writer, r *apply.Result) {
+	for _, c := range r.Changes {
+		if c.Status == apply.StatusFailed {
+			fmt.Fprintf(w, "failed: %s %s %s: %s\n", c.Action, c.Kind, c.Key, c.Error)
+		}
+	}
+	verb := "Apply complete"
+	switch {
+	case r.Interrupted:
+		verb = "Apply interrupted"
+	case r.Failed+r.Skipped > 0:
+		verb = "Apply partly done"
+	}
+	fmt.Fprintf(w, "%s: %d done, %d failed, %d skipped, %d not started (%s).\n",
+		verb, r.Done, r.Failed, r.Skipped, r.NotStarted, r.Duration.Round(time.Millisecond))
+	if r.Failed+r.Skipped+r.NotStarted > 0 {
+		fmt.Fprintln(w, "Run apply again to finish: it plans only what is left.")
+	}
+}
+
+func writeReportFile(path string, r *apply.Result, ss *session) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("apply: report: %w", err)
+	}
+	st := ss.Auth.Stats()
+	err = apply.WriteReport(f, r, apply.Counters{Requests: ss.API.Requests(), TokensObtained: st.Obtained + st.Refreshed, TokensRefreshed: st.Refreshed})
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("apply: report: %w", cerr)
+	}
+	return err
 }
