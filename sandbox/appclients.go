@@ -143,42 +143,62 @@ func (s *Server) createAppClient(r *http.Request) (*reply, error) {
 	if err := decodeStrict(body, &req); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(req.AppName) == "" {
-		return nil, invalid("appName", "must not be empty")
-	}
-	if len(req.AppName) > 255 {
-		return nil, invalid("appName", "longer than 255 characters")
-	}
-	if err := checkRedirectURLs(req.RedirectURLs); err != nil {
+	if err := checkAppClient(req); err != nil {
 		return nil, err
 	}
-	if len(req.StarterUserEmails) != 1 {
-		return nil, invalid("starterUserEmails", "must hold exactly one address, not %d", len(req.StarterUserEmails))
-	}
-	if _, err := checkEmail("starterUserEmails[0]", req.StarterUserEmails[0]); err != nil {
-		return nil, err
-	}
-	if k := req.CustomerManagedKeyIdentifier; k != "" && !strings.HasPrefix(k, "arn:") {
-		return nil, invalid("customerManagedKeyIdentifier", "%q is not an ARN", k)
-	}
-	status := "pending_verification"
-	if s.opts.AutoVerify {
-		status = "verified"
-	}
+	status := s.initialVerification()
 	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
-		id := newUUID()
-		clientID := newID("")
-		_, err := tx.ExecContext(ctx, `INSERT INTO app_clients (id, app_name, description, redirect_urls,
-			starter_user_emails, cmk_arn, verification_status, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, req.AppName, req.Description, encodeList(req.RedirectURLs), encodeList(req.StarterUserEmails),
-			req.CustomerManagedKeyIdentifier, status, clientID, time.Now().UnixNano())
+		id, clientID, err := insertAppClient(ctx, tx, req, status, time.Now())
 		if err != nil {
-			return nil, fmt.Errorf("sandbox: insert app client: %w", err)
+			return nil, err
 		}
 		return jsonReply(http.StatusOK, struct {
 			Summary appClientSummary `json:"appClientSummary"`
 		}{appClientSummary{ARN: appClientARNPrefix + id, VerificationStatus: status, ClientID: clientID}})
 	})
+}
+
+var verificationStatuses = []string{"pending_verification", "verified", "rejected"}
+
+func (s *Server) initialVerification() string {
+	if s.opts.AutoVerify {
+		return "verified"
+	}
+	return "pending_verification"
+}
+
+func checkAppClient(req appClientCreate) error {
+	if strings.TrimSpace(req.AppName) == "" {
+		return invalid("appName", "must not be empty")
+	}
+	if len(req.AppName) > 255 {
+		return invalid("appName", "longer than 255 characters")
+	}
+	if err := checkRedirectURLs(req.RedirectURLs); err != nil {
+		return err
+	}
+	if len(req.StarterUserEmails) != 1 {
+		return invalid("starterUserEmails", "must hold exactly one address, not %d", len(req.StarterUserEmails))
+	}
+	if _, err := checkEmail("starterUserEmails[0]", req.StarterUserEmails[0]); err != nil {
+		return err
+	}
+	if k := req.CustomerManagedKeyIdentifier; k != "" && !strings.HasPrefix(k, "arn:") {
+		return invalid("customerManagedKeyIdentifier", "%q is not an ARN", k)
+	}
+	return nil
+}
+
+func insertAppClient(ctx context.Context, tx *sql.Tx, req appClientCreate, status string, now time.Time) (id, clientID string, err error) {
+	id, clientID = newUUID(), newID("")
+	_, err = tx.ExecContext(ctx, `INSERT INTO app_clients (id, app_name, description, redirect_urls,
+		starter_user_emails, cmk_arn, verification_status, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, req.AppName, req.Description, encodeList(req.RedirectURLs), encodeList(req.StarterUserEmails),
+		req.CustomerManagedKeyIdentifier, status, clientID, now.UnixNano())
+	if err != nil {
+		return "", "", fmt.Errorf("sandbox: insert app client: %w", err)
+	}
+	return id, clientID, nil
 }
 
 func (s *Server) getAppClient(r *http.Request) (*reply, error) {

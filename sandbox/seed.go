@@ -13,9 +13,20 @@ import (
 // SeedData are resources to insert straight into the store (no HTTP), for benchmarks and large
 // tests.
 type SeedData struct {
-	Users    []SeedUser
-	Accounts []SeedAccount
-	Members  []SeedMember
+	Users      []SeedUser
+	Accounts   []SeedAccount
+	Members    []SeedMember
+	AppClients []SeedAppClient
+}
+
+// SeedAppClient is an app client, validated like POST /appclients; Status "" means
+// pending_verification (or verified with AutoVerify).
+type SeedAppClient struct {
+	AppName, Description  string
+	RedirectURLs          []string
+	StarterUserEmails     []string
+	CustomerManagedKeyARN string
+	Status                string
 }
 
 // SeedUser is a user of app_demo. Status "" means active.
@@ -43,6 +54,8 @@ type SeedMember struct {
 type SeedResult struct {
 	UserIDs    map[string]string // lower-cased email -> id
 	AccountIDs map[string]string // path -> id
+	// AppClientIDs are the ids (UUIDs) of the seeded app clients, in order.
+	AppClientIDs []string
 }
 
 // Seed inserts d in one transaction, validated like the API would (an error rolls everything
@@ -108,6 +121,25 @@ func (s *Server) Seed(ctx context.Context, d SeedData) (*SeedResult, error) {
 			if _, err := insertMember(ctx, tx, account, userID, m.Role, now); err != nil {
 				return fmt.Errorf("members[%d]: %w", i, err)
 			}
+		}
+		for i, a := range d.AppClients {
+			req := appClientCreate{AppName: a.AppName, Description: a.Description, RedirectURLs: a.RedirectURLs,
+				StarterUserEmails: a.StarterUserEmails, CustomerManagedKeyIdentifier: a.CustomerManagedKeyARN}
+			if err := checkAppClient(req); err != nil {
+				return fmt.Errorf("appClients[%d]: %w", i, err)
+			}
+			status := a.Status
+			if status == "" {
+				status = s.initialVerification()
+			}
+			if err := checkEnum(fmt.Sprintf("appClients[%d].status", i), status, verificationStatuses); err != nil {
+				return err
+			}
+			id, _, err := insertAppClient(ctx, tx, req, status, now)
+			if err != nil {
+				return err
+			}
+			res.AppClientIDs = append(res.AppClientIDs, id)
 		}
 		return nil
 	})
