@@ -24,7 +24,7 @@ import (
 )
 
 // newClient returns an API client for srv authenticated with grant, logging to log.
-func newClient(t *testing.T, srv *sandbox.Server, grant string, base http.RoundTripper, log *slog.Logger) (*api.Client, *auth.Source) {
+func newClient(t testing.TB, srv *sandbox.Server, grant string, base http.RoundTripper, log *slog.Logger) (*api.Client, *auth.Source) {
 	t.Helper()
 	if base == nil {
 		base = http.DefaultTransport
