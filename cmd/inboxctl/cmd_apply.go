@@ -75,6 +75,10 @@ func applyCommand(s *streams) *cli.Command {
 			if opts.Parallelism < 1 {
 				return fmt.Errorf("apply: --parallelism must be at least 1, not %d", opts.Parallelism)
 			}
+			// The interrupt notice and the progress write to stderr from different goroutines.
+			locked := *s
+			locked.Err = &syncWriter{w: s.Err}
+			s := &locked
 			ctx, cancel := applyContext(c, s)
 			defer cancel()
 			ss, err := openSession(c, s, false)
@@ -316,4 +320,16 @@ func writeReportFile(path string, r *apply.Result, ss *session) error {
 		err = fmt.Errorf("apply: report: %w", cerr)
 	}
 	return err
+}
+
+// syncWriter serialises the writes of several goroutines to one writer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (sw *syncWriter) Write(p []byte) (int, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.w.Write(p)
 }
