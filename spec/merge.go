@@ -26,10 +26,33 @@ func merge(docs []*document, errs *errorList) *State {
 	accounts := map[string]*accountDecl{}
 	accountIDs := map[string]Pos{}
 	renames := map[string]*accountDecl{} // parent + "/" + previousName -> the account claiming it
-	members := map[string]Pos{}
+	members := map[[2]string]Pos{} // account path, email
 	clients := map[string]Pos{}
 	var memberDecls []memberDecl
 
+	nUsers, nAccounts, nMembers := 0, 0, 0
+	for _, doc := range docs {
+		nUsers += len(doc.users)
+		nAccounts += len(doc.accounts)
+		nMembers += len(doc.rootMembers)
+		for _, a := range doc.accounts {
+			nMembers += len(a.members)
+		}
+	}
+	users = make(map[string]Pos, nUsers)
+	accounts = make(map[string]*accountDecl, nAccounts)
+	members = make(map[[2]string]Pos, nMembers)
+	memberDecls = make([]memberDecl, 0, nMembers)
+	// Slices stay nil when empty, as in a State built by hand.
+	if nUsers > 0 {
+		s.Users = make([]User, 0, nUsers)
+	}
+	if nAccounts > 0 {
+		s.Accounts = make([]Account, 0, nAccounts)
+	}
+	if nMembers > 0 {
+		s.Members = make([]Member, 0, nMembers)
+	}
 	for _, doc := range docs {
 		s.Mentions.Users = s.Mentions.Users || doc.hasUsers
 		s.Mentions.RootMembers = s.Mentions.RootMembers || doc.hasMembers
@@ -104,7 +127,7 @@ func merge(docs []*document, errs *errorList) *State {
 		}
 	}
 	for _, m := range memberDecls {
-		key := m.member.Key()
+		key := [2]string{m.member.AccountPath, m.member.User}
 		if first, dup := members[key]; dup {
 			errs.add(m.member.Pos, "duplicate member %s in %s (first declared at %s)", m.member.User, accountLabel(m.member.AccountPath), first)
 			continue
@@ -123,8 +146,54 @@ func merge(docs []*document, errs *errorList) *State {
 		AppClients: patterns(docs, func(d *document) []posString { return d.ignore.appClients }),
 	}
 	checkIgnored(s, docs, errs)
+	// Canonicalize sorts members by Key(), which builds a string per comparison; sorting them
+	// first without allocating leaves it an already sorted slice to check.
+	slices.SortFunc(s.Members, func(a, b Member) int {
+		return compareKeys(a.AccountPath, a.User, b.AccountPath, b.User)
+	})
 	s.Canonicalize()
 	return s
+}
+
+// compareKeys compares the member keys MemberKey(a1, u1) and MemberKey(a2, u2) without
+// building them.
+func compareKeys(a1, u1, a2, u2 string) int {
+	if a1 == a2 {
+		return strings.Compare(u1, u2)
+	}
+	if i := commonPrefix(a1, a2); i < len(a1) && i < len(a2) {
+		return int(a1[i]) - int(a2[i])
+	}
+	// One path is a prefix of the other: compare byte by byte.
+	n1, n2 := len(a1)+1+len(u1), len(a2)+1+len(u2)
+	at := func(a, u string, i int) byte {
+		switch {
+		case i < len(a):
+			return a[i]
+		case i == len(a):
+			return '/'
+		}
+		return u[i-len(a)-1]
+	}
+	for i := 0; i < n1 && i < n2; i++ {
+		if c1, c2 := at(a1, u1, i), at(a2, u2, i); c1 != c2 {
+			if c1 < c2 {
+				return -1
+			}
+			return 1
+		}
+	}
+	return n1 - n2
+}
+
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 func accountLabel(p string) string {
