@@ -26,7 +26,7 @@ func merge(docs []*document, errs *errorList) *State {
 	accounts := map[string]*accountDecl{}
 	accountIDs := map[string]Pos{}
 	renames := map[string]*accountDecl{} // parent + "/" + previousName -> the account claiming it
-	members := map[[2]string]Pos{} // account path, email
+	members := map[[2]string]Pos{}       // account path, email
 	clients := map[string]Pos{}
 	var memberDecls []memberDecl
 
