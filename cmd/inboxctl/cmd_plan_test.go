@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/inbox-manager/inboxctl/plan"
+	"github.com/inbox-manager/inboxctl/sandbox"
+	"github.com/inbox-manager/inboxctl/sandbox/sandboxtest"
+	"github.com/inbox-manager/inboxctl/spec"
+)
+
+// runCmd runs `inboxctl args...` with getenv and returns the exit code, stdout and stderr.
+func runCmd(getenv func(string) string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	s := &streams{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: getenv}
+	code := run(append([]string{"inboxctl"}, args...), s)
+	return code, out.String(), errb.String()
+}
+
+const planState = lifeHeader + `
+users:
+  - {email: alice@example.com, name: Alice}
+  - {email: ext@example.com}
+members:
+  - {user: alice@example.com, role: owner}
+accounts:
+  - name: ops
+    members: [{user: alice@example.com, role: admin}]
+appClients: []
+`
+
+func TestPlanAndDriftAgainstSandbox(t *testing.T) {
+	srv := sandboxtest.New(t, sandbox.Options{})
+	if _, err := srv.Seed(context.Background(), sandbox.SeedData{
+		Users: []sandbox.SeedUser{
+			{Email: "ext@example.com", Name: "Made elsewhere"},
+			{Email: "loose@example.com"},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeStateFile(t, dir, planState)
+	env := applyEnv(srv)
+
+	// Text plan: the changes in the order they run, with file:line, and the summary.
+	code, out, errOut := runCmd(env, "plan", dir)
+	if code != exitOK {
+		t.Fatalf("plan exit %d, stderr %s", code, errOut)
+	}
+	for _, want := range []string{
+		"  + user alice@example.com", "state.yaml:7",
+		"  ~ user ext@example.com", `managed_by: (none) -> "acme"`,
+		"  + account ops", "  + member ops/alice@example.com",
+		"Plan: 4 to create, 1 to update, 0 to delete, 0 to replace.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour written to a stream that is not a terminal")
+	}
+	if w := writes(srv); w != 0 {
+		t.Errorf("plan sent %d writing requests", w)
+	}
+
+	// --detailed-exitcode, --out and --format json give the same plan.
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	code, out, errOut = runCmd(env, "plan", "--detailed-exitcode", "--format", "json", "--out", planFile, dir)
+	if code != exitChanges {
+		t.Fatalf("plan --detailed-exitcode with changes: exit %d, want 2; stderr %s", code, errOut)
+	}
+	fromStdout, err := plan.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("stdout is not a plan: %v", err)
+	}
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := plan.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("--out is not a plan: %v", err)
+	}
+	if diff := cmp.Diff(fromStdout, fromFile); diff != "" {
+		t.Errorf("--out differs from stdout (-stdout +file):\n%s", diff)
+	}
+	if fromFile.Target.APIURL != srv.URL() || fromFile.Target.Owner != "acme" {
+		t.Errorf("plan target %+v, want the sandbox URL and owner acme", fromFile.Target)
+	}
+
+	// Markdown starts with its marker.
+	code, out, _ = runCmd(env, "plan", "--format", "markdown", dir)
+	if code != exitOK || !strings.HasPrefix(out, plan.MarkdownMarker+"\n") {
+		t.Errorf("markdown plan: exit %d, output %q", code, out)
+	}
+
+	// Drift before apply: missing, changed and unmanaged, exit 2, and a stable digest.
+	code, out1, errOut := runCmd(env, "drift", "--format", "json", dir)
+	if code != exitChanges {
+		t.Fatalf("drift exit %d, want 2; stderr %s", code, errOut)
+	}
+	_, out2, _ := runCmd(env, "drift", "--format", "json", dir)
+	d1, d2 := driftDigest(t, out1), driftDigest(t, out2)
+	if d1 == "" || d1 != d2 {
+		t.Errorf("drift digests %q and %q, want one non-empty digest", d1, d2)
+	}
+	code, out, _ = runCmd(env, "drift", dir)
+	for _, want := range []string{"missing   user alice@example.com", "changed   user ext@example.com", "unmanaged user loose@example.com  (unmarked)", "Digest: " + d1} {
+		if !strings.Contains(out, want) {
+			t.Errorf("drift text lacks %q:\n%s", want, out)
+		}
+	}
+
+	// Apply, then the plan is empty and the only drift left is the unmanaged user.
+	if code, _, errOut := runCmd(env, "apply", "--auto-approve", dir); code != exitOK {
+		t.Fatalf("apply exit %d: %s", code, errOut)
+	}
+	code, out, errOut = runCmd(env, "plan", "--detailed-exitcode", dir)
+	if code != exitOK || out != "No changes.\n" {
+		t.Errorf("plan after apply: exit %d, output %q, stderr %s", code, out, errOut)
+	}
+	code, out, _ = runCmd(env, "drift", "--format", "json", dir)
+	if code != exitChanges || !strings.Contains(out, `"unmanaged": 1`) || !strings.Contains(out, `"missing": 0`) {
+		t.Errorf("drift after apply: exit %d, %s", code, out)
+	}
+
+	// With the unmanaged user ignored there is no drift.
+	writeStateFile(t, dir, planState+"ignore:\n  users: [loose@example.com]\n")
+	code, out, _ = runCmd(env, "drift", dir)
+	if code != exitOK || out != "No drift.\n" {
+		t.Errorf("drift with nothing left: exit %d, output %q", code, out)
+	}
+}
+
+func driftDigest(t *testing.T, js string) string {
+	t.Helper()
+	i := strings.Index(js, `"digest": "`)
+	if i < 0 {
+		t.Fatalf("no digest in %s", js)
+	}
+	rest := js[i+len(`"digest": "`):]
+	return rest[:strings.Index(rest, `"`)]
+}
+
+func TestPlanErrors(t *testing.T) {
+	srv := sandboxtest.New(t, sandbox.Options{})
+	env := applyEnv(srv)
+	good := t.TempDir()
+	writeStateFile(t, good, planState)
+	bad := t.TempDir()
+	writeStateFile(t, bad, lifeHeader+"users:\n  - {emial: x@example.com}\n")
+	other := t.TempDir()
+	writeStateFile(t, other, lifeHeader+"users:\n  - {email: taken@example.com}\n")
+	if _, err := srv.Seed(context.Background(), sandbox.SeedData{Users: []sandbox.SeedUser{
+		{Email: "taken@example.com", Metadata: map[string]string{spec.ManagedByKey: "someone-else"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"no paths", []string{"plan"}, "plan: give one or more state files"},
+		{"bad format", []string{"plan", "--format", "yaml", good}, `--format must be text, json or markdown, not "yaml"`},
+		{"bad parallelism", []string{"plan", "--parallelism", "0", good}, "--parallelism must be at least 1"},
+		{"invalid file", []string{"plan", bad}, `unknown field "emial"`},
+		{"another owner's user", []string{"plan", other}, `carries the managed-by marker of "someone-else"`},
+		{"drift invalid file", []string{"drift", bad}, `unknown field "emial"`},
+		{"drift bad format", []string{"drift", "--format", "html", good}, "--format must be"},
+		{"drift another owner's user", []string{"drift", other}, `carries the managed-by marker of "someone-else"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := srv.Stats().APIRequests
+			code, out, errOut := runCmd(env, tt.args...)
+			if code != exitError {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing on error", out)
+			}
+			if strings.Contains(tt.name, "invalid") || strings.Contains(tt.name, "bad") || tt.name == "no paths" {
+				if n := srv.Stats().APIRequests - before; n != 0 {
+					t.Errorf("%d API requests for a command that fails before reading", n)
+				}
+			}
+		})
+	}
+}
