@@ -198,6 +198,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 }
 
 func TestTokenExpiry(t *testing.T) {
+	t.Parallel() // mostly waiting
 	_, c := start(t, sandbox.Options{TokenTTL: 700 * time.Millisecond, RefreshTTL: 1200 * time.Millisecond})
 	login := c.passwordLogin()
 	if login.ExpiresIn != 1 {
