@@ -7,7 +7,7 @@ import (
 // run builds the command line, runs it with args and returns the exit code.
 func run(args []string, s *streams) int {
 	app := newApp(s)
-	err := app.Run(args)
+	err := app.Run(normalizeArgs(app, args))
 	if err != nil {
 		report(s.Err, err)
 	}
