@@ -776,29 +776,44 @@ func (b *builder) appClients() {
 }
 
 // fillTakesDown lists, for every account delete, the accounts and members it takes down: the
-// changes caused by it and by the deletes of its descendants.
+// deletes of its descendant accounts and the member deletes they and it cause. It walks each
+// delete's ancestors, so it costs O(changes x depth).
 func fillTakesDown(changes []Change) {
+	acctDelete := map[string]int{}
 	for i := range changes {
-		c := &changes[i]
-		if c.Kind != KindAccount || c.Action != Delete {
+		if c := &changes[i]; c.Kind == KindAccount && c.Action == Delete {
+			acctDelete[c.Key] = i
+		}
+	}
+	if len(acctDelete) == 0 {
+		return
+	}
+	down := map[int][]string{}
+	for i := range changes {
+		o := &changes[i]
+		if o.Action != Delete {
 			continue
 		}
-		prefix := c.Key + "/"
-		var down []string
-		for j := range changes {
-			o := &changes[j]
-			if o.Action != Delete {
-				continue
-			}
-			switch {
-			case o.Kind == KindAccount && strings.HasPrefix(o.Key, prefix):
-				down = append(down, "account "+o.Key)
-			case o.Kind == KindMember && o.Cause >= 0 && changes[o.Cause].Kind == KindAccount &&
-				(o.Cause == i || strings.HasPrefix(changes[o.Cause].Key, prefix)):
-				down = append(down, "member "+o.Key)
-			}
+		var p, item string
+		switch {
+		case o.Kind == KindAccount:
+			p, _ = spec.SplitPath(o.Key)
+			item = "account " + o.Key
+		case o.Kind == KindMember && o.Cause >= 0 && changes[o.Cause].Kind == KindAccount:
+			p = changes[o.Cause].Key
+			item = "member " + o.Key
+		default:
+			continue
 		}
-		sort.Strings(down)
-		c.TakesDown = down
+		for p != "" {
+			if j, ok := acctDelete[p]; ok {
+				down[j] = append(down[j], item)
+			}
+			p, _ = spec.SplitPath(p)
+		}
+	}
+	for j, items := range down {
+		sort.Strings(items)
+		changes[j].TakesDown = items
 	}
 }
