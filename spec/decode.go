@@ -156,7 +156,11 @@ func (d *decoder) mapping(n *yaml.Node, what string, allowed []string) (map[stri
 			continue
 		}
 		if !contains(allowed, name) {
-			d.errorf(k, "unknown field %q in %s (known: %s)", name, what, strings.Join(allowed, ", "))
+			if near := closest(name, allowed); near != "" {
+				d.errorf(k, "unknown field %q in %s; did you mean %q?", name, what, near)
+			} else {
+				d.errorf(k, "unknown field %q in %s (known: %s)", name, what, strings.Join(allowed, ", "))
+			}
 			continue
 		}
 		if first, dup := fields[name]; dup {
@@ -166,6 +170,42 @@ func (d *decoder) mapping(n *yaml.Node, what string, allowed []string) (map[stri
 		fields[name] = field{key: k, val: v}
 	}
 	return fields, true
+}
+
+// closest returns the name in list nearest to s when it is a likely typo (an edit distance of at
+// most 2, ignoring case), or "".
+func closest(s string, list []string) string {
+	best, bestDist := "", 3
+	for _, c := range list {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64 // far apart; not worth the work
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func contains(list []string, s string) bool {

@@ -29,3 +29,19 @@ func TestEmptyKindsAreNil(t *testing.T) {
 		t.Errorf("empty kinds are not nil: %+v", s)
 	}
 }
+
+func TestClosest(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"emial", "email"},
+		{"Email", "email"},
+		{"redirectURLs", "redirectUrls"},
+		{"apps", ""},
+		{"customerManagedKeyARN", "customerManagedKeyArn"},
+	}
+	for _, tt := range tests {
+		all := append(append([]string{}, userFields...), appClientFields...)
+		if got := closest(tt.in, all); got != tt.want {
+			t.Errorf("closest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
