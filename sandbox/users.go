@@ -34,11 +34,6 @@ type userPatch struct {
 	Metadata map[string]*string `json:"metadata"`
 }
 
-type userPage struct {
-	Data       []userJSON `json:"data"`
-	NextCursor string     `json:"next_cursor"`
-}
-
 const userColumns = `seq, id, application_id, email, name, status, metadata, created_at, updated_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (seq int64, u userJSON, err error) {
@@ -91,24 +86,32 @@ func (s *Server) listUsers(r *http.Request) (*reply, error) {
 		return nil, fmt.Errorf("sandbox: list users: %w", err)
 	}
 	defer rows.Close()
-	page := userPage{Data: make([]userJSON, 0, limit)}
-	var lastSeq int64
+	out := make([]byte, 0, 64+300*min(limit, 1000))
+	out = append(out, `{"data":[`...)
+	var u listedUser
+	var seq int64
+	n, nextCursor := 0, ""
 	for rows.Next() {
-		if len(page.Data) == limit {
-			page.NextCursor = encodeCursor("users:"+app, lastSeq)
+		if n == limit {
+			nextCursor = encodeCursor("users:"+app, seq)
 			break
 		}
-		seq, u, err := scanUser(rows)
-		if err != nil {
+		if err := rows.Scan(&seq, &u.id, &u.app, &u.email, &u.name, &u.status, &u.metadata, &u.created, &u.updated); err != nil {
 			return nil, fmt.Errorf("sandbox: list users: %w", err)
 		}
-		lastSeq = seq
-		page.Data = append(page.Data, u)
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = appendUserJSON(out, &u)
+		n++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sandbox: list users: %w", err)
 	}
-	return jsonReply(http.StatusOK, page)
+	out = append(out, `],"next_cursor":`...)
+	out = appendJSONString(out, nextCursor)
+	out = append(out, '}')
+	return &reply{status: http.StatusOK, body: out}, nil
 }
 
 func (s *Server) createUser(r *http.Request) (*reply, error) {
