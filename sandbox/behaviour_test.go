@@ -218,9 +218,12 @@ func TestFailRate(t *testing.T) {
 	if created < n*30/100 || created > n*70/100 {
 		t.Errorf("%d of %d succeeded with fail rate 0.5", created, n)
 	}
-	// Token requests are never failed.
+	// Token and revoke requests are never failed.
 	for range 20 {
-		c.clientCredentials()
+		tok := c.clientCredentials()
+		if status, _, _ := c.form(srv.RevokeURL(), url.Values{"token": {tok}}, "dev-admin", "dev-secret"); status != 200 {
+			t.Fatalf("revoke under fail rate: %d", status)
+		}
 	}
 	st := srv.Stats()
 	srv.SetFailRate(0)
@@ -265,9 +268,12 @@ func TestRateLimit(t *testing.T) {
 		reset < time.Now().Unix() || limited.errCode() != "rate_limited" {
 		t.Errorf("429 headers %v body %s", h, limited.body)
 	}
-	// Token requests are not limited.
+	// Token and revoke requests are not limited.
 	for range 10 {
-		c.clientCredentials()
+		tok := c.clientCredentials()
+		if status, _, _ := c.form(srv.RevokeURL(), url.Values{"token": {tok}}, "dev-admin", "dev-secret"); status != 200 {
+			t.Fatalf("revoke under rate limit: %d", status)
+		}
 	}
 	if st := srv.Stats(); st.Faults429 != 1 {
 		t.Errorf("Faults429 = %d", st.Faults429)

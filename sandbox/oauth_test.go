@@ -129,6 +129,10 @@ func TestTokenGrants(t *testing.T) {
 		// A refresh token is not an access token.
 		c2.token = tr.RefreshToken
 		want(t, c2.do("GET", "/api/accounts/acc_root", nil), 401, "unauthorized")
+		// The password identity lives in the auth server only: it is no application user.
+		if users := c.allUsers(1000); len(users) != 0 {
+			t.Errorf("application users after a password login: %+v", users)
+		}
 	})
 	t.Run("password grant JSON", func(t *testing.T) {
 		status, tr, _ := c.jsonToken(srv.TokenURL(), map[string]string{"grant_type": "password", "client_id": "dev-admin",
