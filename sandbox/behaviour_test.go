@@ -290,10 +290,9 @@ func TestRateLimit(t *testing.T) {
 // Idempotency-Key gets the stored answer and nothing is created twice.
 func TestDropResponse(t *testing.T) {
 	var dropped atomic.Int32
-	srv, c := start(t, sandbox.Options{DropResponse: func(r *http.Request) bool {
+	_, c := start(t, sandbox.Options{DropResponse: func(r *http.Request) bool {
 		return r.Method == http.MethodPost && dropped.Add(1) == 1
 	}})
-	_ = srv
 	c.hc.Transport = &http.Transport{DisableKeepAlives: true} // no transparent replay by net/http
 	body := map[string]any{"email": "drop@example.com"}
 	if _, err := c.try("POST", "/api/applications/app_demo/users", body, "Idempotency-Key", "d1"); err == nil {
