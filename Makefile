@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build test test-short bench lint fmt demo fuzz clean
+.PHONY: all build test test-short bench lint fmt demo demo-curl fuzz clean
 
 all: build
 
@@ -32,7 +32,15 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 demo: build
-	./scripts/demo.sh
+	INBOXCTL_BIN=$(BIN) ./scripts/demo.sh
+
+# The admin API by hand: a sandbox and the curl flow of examples/curl.
+demo-curl: build
+	INBOXCTL_BIN=$(BIN) ./scripts/demo-curl.sh
+
+# Fuzz the state file loader for a while (regressions are kept in spec/testdata/fuzz).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 2m ./spec/
 
 clean:
 	rm -rf bin
