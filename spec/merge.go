@@ -270,7 +270,10 @@ func patterns(docs []*document, get func(*document) []posString) []string {
 func checkIgnored(s *State, docs []*document, errs *errorList) {
 	var users, accounts, clients []posString
 	for _, d := range docs {
-		users = append(users, d.ignore.users...)
+		for _, u := range d.ignore.users { // emails compare case-insensitively
+			u.val = strings.ToLower(u.val)
+			users = append(users, u)
+		}
 		accounts = append(accounts, d.ignore.accounts...)
 		clients = append(clients, d.ignore.appClients...)
 	}
@@ -286,7 +289,7 @@ func checkIgnored(s *State, docs []*document, errs *errorList) {
 		return nil
 	}
 	for _, u := range s.Users {
-		if p := match(users, u.Email); p != nil {
+		if p := match(users, strings.ToLower(u.Email)); p != nil {
 			errs.add(u.Pos, "user %s is declared but ignored by pattern %q (at %s)", u.Email, p.val, p.pos)
 		}
 	}

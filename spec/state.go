@@ -163,6 +163,10 @@ func (s *State) Canonicalize() {
 	for i := range s.Members {
 		s.Members[i].User = strings.ToLower(s.Members[i].User)
 	}
+	// Emails compare case-insensitively, so user ignore patterns match the lower-case email.
+	for i, p := range s.Ignore.Users {
+		s.Ignore.Users[i] = strings.ToLower(p)
+	}
 	for i := range s.AppClients {
 		c := &s.AppClients[i]
 		for j := range c.StarterUserEmails {
