@@ -2,7 +2,8 @@
 GO       ?= go
 BIN      := bin/inboxctl
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PKGS     := ./...
 
 .PHONY: all build test test-short bench lint fmt demo demo-curl fuzz clean

@@ -35,6 +35,7 @@ func newApp(s *streams) *cli.App {
 			sandboxCommand(s),
 			schemaCommand(s),
 			versionCommand(s),
+			completionCommand(s),
 		},
 	}
 	return app

@@ -11,6 +11,10 @@ import (
 // module's build info.
 var version = ""
 
+// commit is set at build time with -ldflags "-X main.commit=..." when the build info has no VCS
+// stamp (builds with -buildvcs=false).
+var commit = ""
+
 func versionCommand(s *streams) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
@@ -23,7 +27,7 @@ func versionCommand(s *streams) *cli.Command {
 }
 
 func versionString() string {
-	v, commit, dirty := version, "", false
+	v, rev, dirty := version, commit, false
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
@@ -31,7 +35,7 @@ func versionString() string {
 		for _, kv := range bi.Settings {
 			switch kv.Key {
 			case "vcs.revision":
-				commit = kv.Value
+				rev = kv.Value
 			case "vcs.modified":
 				dirty = kv.Value == "true"
 			}
@@ -41,14 +45,14 @@ func versionString() string {
 		v = "dev"
 	}
 	out := "inboxctl " + v
-	if commit != "" {
-		if len(commit) > 12 {
-			commit = commit[:12]
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
 		}
 		if dirty {
-			commit += "-dirty"
+			rev += "-dirty"
 		}
-		out += " (commit " + commit + ")"
+		out += " (commit " + rev + ")"
 	}
 	return out
 }
