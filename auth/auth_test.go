@@ -360,6 +360,7 @@ func TestReadOnlyBlocksWritesWithoutSendingThem(t *testing.T) {
 		{"DELETE", "/api/users/1", false},
 		{"PUT", "/oauth2/token", false},
 		{"POST", "/oauth2/token/x", false},
+		{"HEAD", "/api/users/1", false}, // GET only, as CONTRACT 2.3 says
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader("{}"))
 		resp, err := hc.Do(req)

@@ -30,7 +30,7 @@ type readOnly struct {
 
 func (ro *readOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
-	case req.Method == http.MethodGet || req.Method == http.MethodHead:
+	case req.Method == http.MethodGet:
 		return ro.base.RoundTrip(req)
 	case req.Method == http.MethodPost && ro.post[endpointKey(req.URL)]:
 		return ro.base.RoundTrip(req)

@@ -123,6 +123,9 @@ func New(cfg Config) (*Source, error) {
 		}
 		hc = &cp
 	}
+	// Token and revoke requests carry the client secret: a redirect must never take them to
+	// another URL (or from https down to http), so a 3xx is the answer, not a hop.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	s := &Source{cfg: cfg, hc: hc, log: cfg.Logger, fetch: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

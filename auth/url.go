@@ -12,8 +12,9 @@ import (
 func CheckURL(what, raw string, insecure bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("auth: %s: %w", what, err)
+		return fmt.Errorf("auth: %s is not a valid URL", what) // url's error quotes the URL, password and all
 	}
+	raw = u.Redacted() // a URL may carry user:password; errors show it without the password
 	if u.Host == "" {
 		return fmt.Errorf("auth: %s %q is not an absolute URL", what, raw)
 	}
