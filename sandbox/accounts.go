@@ -60,7 +60,7 @@ func loadAccount(ctx context.Context, q querier, id string) (accountJSON, error)
 }
 
 func (s *Server) getAccount(r *http.Request) (*reply, error) {
-	a, err := loadAccount(r.Context(), s.db, r.PathValue("account_id"))
+	a, err := loadAccount(r.Context(), s.rd, r.PathValue("account_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +74,10 @@ func (s *Server) listAccounts(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loadAccount(ctx, s.db, parent); err != nil {
+	if _, err := loadAccount(ctx, s.rd, parent); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts
 		WHERE parent_id = ? AND seq > ? ORDER BY seq LIMIT ?`, parent, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list accounts: %w", err)
@@ -120,7 +120,7 @@ func (s *Server) createAccount(r *http.Request) (*reply, error) {
 	if err := checkMetadata("metadata", keysOf(req.Metadata)); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		if _, err := loadAccount(ctx, tx, parent); err != nil {
 			return nil, err
 		}
@@ -133,7 +133,7 @@ func (s *Server) createAccount(r *http.Request) (*reply, error) {
 }
 
 // siblingTaken returns a name_taken conflict when another child of parent (not except) has name.
-func siblingTaken(ctx context.Context, tx *sql.Tx, parent, name, except string) error {
+func siblingTaken(ctx context.Context, tx *txn, parent, name, except string) error {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE parent_id = ? AND name = ? AND id <> ?`,
 		parent, name, except).Scan(&id)
@@ -146,7 +146,7 @@ func siblingTaken(ctx context.Context, tx *sql.Tx, parent, name, except string) 
 	return nil
 }
 
-func insertAccount(ctx context.Context, tx *sql.Tx, parent, name string, md map[string]string, now time.Time) (accountJSON, error) {
+func insertAccount(ctx context.Context, tx *txn, parent, name string, md map[string]string, now time.Time) (accountJSON, error) {
 	if err := siblingTaken(ctx, tx, parent, name, ""); err != nil {
 		return accountJSON{}, err
 	}
@@ -181,7 +181,7 @@ func (s *Server) updateAccount(r *http.Request) (*reply, error) {
 	if err := checkMetadata("metadata", keysOf(req.Metadata)); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		a, err := loadAccount(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -209,7 +209,7 @@ func (s *Server) updateAccount(r *http.Request) (*reply, error) {
 func (s *Server) deleteAccount(r *http.Request) (*reply, error) {
 	ctx := r.Context()
 	id := r.PathValue("account_id")
-	return s.write(r, nil, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, nil, func(tx *txn) (*reply, error) {
 		a, err := loadAccount(ctx, tx, id)
 		if err != nil {
 			return nil, err

@@ -106,7 +106,7 @@ func (s *Server) listAppClients(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, verification_status FROM app_clients
+	rows, err := s.rd.QueryContext(ctx, `SELECT seq, id, verification_status FROM app_clients
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list app clients: %w", err)
@@ -147,7 +147,7 @@ func (s *Server) createAppClient(r *http.Request) (*reply, error) {
 		return nil, err
 	}
 	status := s.initialVerification()
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		id, clientID, err := insertAppClient(ctx, tx, req, status, time.Now())
 		if err != nil {
 			return nil, err
@@ -189,7 +189,7 @@ func checkAppClient(req appClientCreate) error {
 	return nil
 }
 
-func insertAppClient(ctx context.Context, tx *sql.Tx, req appClientCreate, status string, now time.Time) (id, clientID string, err error) {
+func insertAppClient(ctx context.Context, tx *txn, req appClientCreate, status string, now time.Time) (id, clientID string, err error) {
 	id, clientID = newUUID(), newID("")
 	_, err = tx.ExecContext(ctx, `INSERT INTO app_clients (id, app_name, description, redirect_urls,
 		starter_user_emails, cmk_arn, verification_status, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -202,7 +202,7 @@ func insertAppClient(ctx context.Context, tx *sql.Tx, req appClientCreate, statu
 }
 
 func (s *Server) getAppClient(r *http.Request) (*reply, error) {
-	c, err := loadAppClient(r.Context(), s.db, appClientID(r.PathValue("id")))
+	c, err := loadAppClient(r.Context(), s.rd, appClientID(r.PathValue("id")))
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *Server) updateAppClient(r *http.Request) (*reply, error) {
 	if err := checkRedirectURLs(req.RedirectURLs); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		c, err := loadAppClient(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -240,7 +240,7 @@ func (s *Server) updateAppClient(r *http.Request) (*reply, error) {
 func (s *Server) deleteAppClient(r *http.Request) (*reply, error) {
 	ctx := r.Context()
 	id := appClientID(r.PathValue("id"))
-	return s.write(r, nil, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, nil, func(tx *txn) (*reply, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM app_clients WHERE id = ?`, id)
 		if err != nil {
 			return nil, fmt.Errorf("sandbox: delete app client: %w", err)

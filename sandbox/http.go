@@ -405,11 +405,11 @@ func decodeCursor(c, kind, field string) (int64, error) {
 // up (with the request path): a stored response for the same body is replayed without running fn;
 // one for another body is a 422. A 2xx reply of fn is stored with the key for 24 hours, in the
 // same transaction as its effect.
-func (s *Server) write(r *http.Request, body []byte, fn func(tx *sql.Tx) (*reply, error)) (*reply, error) {
+func (s *Server) write(r *http.Request, body []byte, fn func(tx *txn) (*reply, error)) (*reply, error) {
 	key := r.Header.Get("Idempotency-Key")
 	if r.Method != http.MethodPost || key == "" {
 		var rep *reply
-		err := s.writeTx(r.Context(), func(tx *sql.Tx) error {
+		err := s.writeTx(r.Context(), func(tx *txn) error {
 			var err error
 			rep, err = fn(tx)
 			return err
@@ -423,7 +423,7 @@ func (s *Server) write(r *http.Request, body []byte, fn func(tx *sql.Tx) (*reply
 	bodyHash := hex.EncodeToString(sum[:])
 	path := r.URL.Path
 	var rep *reply
-	err := s.writeTx(r.Context(), func(tx *sql.Tx) error {
+	err := s.writeTx(r.Context(), func(tx *txn) error {
 		now := time.Now()
 		var storedHash string
 		var stored reply

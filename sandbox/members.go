@@ -61,10 +61,10 @@ func (s *Server) listMembers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loadAccount(ctx, s.db, account); err != nil {
+	if _, err := loadAccount(ctx, s.rd, account); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+memberColumns+` FROM members
 		WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?`, account, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list members: %w", err)
@@ -107,7 +107,7 @@ func (s *Server) createMember(r *http.Request) (*reply, error) {
 	if err := checkEnum("role", req.Role, memberRoles); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		if _, err := loadAccount(ctx, tx, account); err != nil {
 			return nil, err
 		}
@@ -119,7 +119,7 @@ func (s *Server) createMember(r *http.Request) (*reply, error) {
 	})
 }
 
-func insertMember(ctx context.Context, tx *sql.Tx, account, userID, role string, now time.Time) (memberJSON, error) {
+func insertMember(ctx context.Context, tx *txn, account, userID, role string, now time.Time) (memberJSON, error) {
 	if _, err := loadUser(ctx, tx, userID); err != nil {
 		return memberJSON{}, err
 	}
@@ -154,7 +154,7 @@ func (s *Server) updateMember(r *http.Request) (*reply, error) {
 	if err := checkEnum("role", req.Role, memberRoles); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		m, err := loadMember(ctx, tx, account, id)
 		if err != nil {
 			return nil, err
@@ -170,7 +170,7 @@ func (s *Server) updateMember(r *http.Request) (*reply, error) {
 func (s *Server) deleteMember(r *http.Request) (*reply, error) {
 	ctx := r.Context()
 	account, id := r.PathValue("account_id"), r.PathValue("member_id")
-	return s.write(r, nil, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, nil, func(tx *txn) (*reply, error) {
 		if _, err := loadMember(ctx, tx, account, id); err != nil {
 			return nil, err
 		}

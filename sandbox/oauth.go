@@ -182,7 +182,7 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 			return nil, invalidRequest("audience %q is not served here", req.Audience)
 		}
 		var resp *tokenResponse
-		err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		err := s.writeTx(ctx, func(tx *txn) error {
 			var ierr error
 			resp, ierr = s.issue(ctx, tx, newID("fam_"), req.ClientID, req.Audience, false)
 			return ierr
@@ -202,7 +202,7 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 			return nil, invalidGrant("wrong username or password")
 		}
 		var resp *tokenResponse
-		err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		err := s.writeTx(ctx, func(tx *txn) error {
 			var ierr error
 			resp, ierr = s.issue(ctx, tx, newID("fam_"), req.ClientID, aud, true)
 			return ierr
@@ -222,7 +222,7 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 func (s *Server) refresh(ctx context.Context, req *tokenRequest) (*tokenResponse, error) {
 	var resp *tokenResponse
 	var reuse error
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *txn) error {
 		var family, clientID, audience string
 		var expiresAt int64
 		var revoked, rotated bool
@@ -265,7 +265,7 @@ func (s *Server) refresh(ctx context.Context, req *tokenRequest) (*tokenResponse
 }
 
 // issue stores and returns a new access token (and refresh token when withRefresh) of family.
-func (s *Server) issue(ctx context.Context, tx *sql.Tx, family, clientID, audience string, withRefresh bool) (*tokenResponse, error) {
+func (s *Server) issue(ctx context.Context, tx *txn, family, clientID, audience string, withRefresh bool) (*tokenResponse, error) {
 	now := time.Now()
 	resp := &tokenResponse{
 		AccessToken: newToken(),
@@ -303,7 +303,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(tx *txn) error {
 		var kind, family, clientID string
 		err := tx.QueryRowContext(ctx, `SELECT kind, family, client_id FROM tokens WHERE hash = ?`, hashToken(req.Token)).
 			Scan(&kind, &family, &clientID)
@@ -343,7 +343,7 @@ func (s *Server) checkBearer(ctx context.Context, r *http.Request) *apiError {
 	var audience string
 	var expiresAt int64
 	var revoked bool
-	err := s.db.QueryRowContext(ctx, `SELECT audience, expires_at, revoked FROM tokens WHERE hash = ? AND kind = 'access'`,
+	err := s.rd.QueryRowContext(ctx, `SELECT audience, expires_at, revoked FROM tokens WHERE hash = ? AND kind = 'access'`,
 		hashToken(strings.TrimSpace(tok))).Scan(&audience, &expiresAt, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

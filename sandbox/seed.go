@@ -62,7 +62,7 @@ type SeedResult struct {
 // back).
 func (s *Server) Seed(ctx context.Context, d SeedData) (*SeedResult, error) {
 	res := &SeedResult{UserIDs: map[string]string{}, AccountIDs: map[string]string{"": DefaultRootAccountID}}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *txn) error {
 		now := time.Now()
 		for i, u := range d.Users {
 			email, err := checkEmail(fmt.Sprintf("users[%d].email", i), u.Email)
@@ -151,7 +151,7 @@ func (s *Server) Seed(ctx context.Context, d SeedData) (*SeedResult, error) {
 }
 
 // resolveAccount finds the id of the account at p under acc_root, from known or the store.
-func resolveAccount(ctx context.Context, tx *sql.Tx, known map[string]string, p string) (string, error) {
+func resolveAccount(ctx context.Context, tx *txn, known map[string]string, p string) (string, error) {
 	if id, ok := known[p]; ok {
 		return id, nil
 	}

@@ -107,6 +107,8 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	db       *sql.DB
+	stmts    *stmtCache // prepared statements, for rd and write transactions
+	rd       reader     // reads outside a transaction
 	writeMu  sync.Mutex // serializes write transactions, so SQLITE_BUSY never reaches a client
 	listener net.Listener
 	http     *http.Server
@@ -168,6 +170,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	s.stmts = newStmtCache(db)
+	s.rd = reader{s.stmts}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
 		db.Close()
@@ -218,6 +222,7 @@ func (s *Server) Close() error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	s.stmts.close()
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("sandbox: close db: %w", err))
 	}

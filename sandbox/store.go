@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -139,22 +140,167 @@ func initDB(ctx context.Context, db *sql.DB) error {
 	return err
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
+// querier is what *sql.DB and *sql.Tx have in common, and what the store's readers and write
+// transactions offer.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// stmtCache keeps one prepared statement per SQL text, so that a statement is parsed once per
+// connection rather than on every request (parsing was a fifth of a create's time). database/sql
+// prepares a cached statement again on each new connection and keeps it there.
+//
+// A statement first met inside a transaction cannot be prepared there (an in-memory database
+// has a single connection, which the transaction holds): it runs unprepared and is prepared
+// once the transaction is over.
+type stmtCache struct {
+	db *sql.DB
+
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool // met inside a transaction, not prepared yet
+}
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
+
+// get returns the prepared statement of query, or nil when there is none yet.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[query]
+}
+
+// prepare returns the prepared statement of query, preparing it when needed; nil when it cannot
+// be prepared (the caller then runs the query unprepared, which reports the error).
+func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
+	if st := c.get(query); st != nil {
+		return st
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.stmts[query]; ok {
+		st.Close() // another goroutine prepared it meanwhile
+		return old
+	}
+	c.stmts[query] = st
+	return st
+}
+
+// later notes a statement to prepare when no transaction is open.
+func (c *stmtCache) later(query string) {
+	c.mu.Lock()
+	c.pending[query] = true
+	c.mu.Unlock()
+}
+
+// preparePending prepares the statements noted by later. Call it outside any transaction.
+func (c *stmtCache) preparePending(ctx context.Context) {
+	c.mu.Lock()
+	if len(c.pending) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	queries := make([]string, 0, len(c.pending))
+	for q := range c.pending {
+		queries = append(queries, q)
+	}
+	clear(c.pending)
+	c.mu.Unlock()
+	for _, q := range queries {
+		c.prepare(ctx, q)
+	}
+}
+
+// close closes every prepared statement.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q, st := range c.stmts {
+		st.Close()
+		delete(c.stmts, q)
+	}
+}
+
+// reader runs queries outside a transaction with the cached statements.
+type reader struct{ c *stmtCache }
+
+func (r reader) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := r.c.prepare(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return r.c.db.ExecContext(ctx, query, args...)
+}
+
+func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := r.c.prepare(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return r.c.db.QueryContext(ctx, query, args...)
+}
+
+func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := r.c.prepare(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return r.c.db.QueryRowContext(ctx, query, args...)
+}
+
+// txn is a write transaction whose queries use the cached statements.
+type txn struct {
+	tx *sql.Tx
+	c  *stmtCache
+}
+
+// stmt returns the transaction's form of the cached statement of query, or nil (and notes the
+// query for later) when there is none yet.
+func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := t.c.get(query)
+	if st == nil {
+		t.c.later(query)
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
+}
+
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
 // writeTx runs fn in a transaction under the writer lock and commits when fn succeeds.
-func (s *Server) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Server) writeTx(ctx context.Context, fn func(tx *txn) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.stmts.preparePending(context.WithoutCancel(ctx))
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sandbox: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&txn{tx: tx, c: s.stmts}); err != nil {
 		tx.Rollback()
 		return err
 	}

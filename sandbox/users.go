@@ -77,10 +77,10 @@ func (s *Server) listUsers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := applicationExists(ctx, s.db, app); err != nil {
+	if err := applicationExists(ctx, s.rd, app); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+` FROM users
 		WHERE application_id = ? AND seq > ? ORDER BY seq LIMIT ?`, app, after, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list users: %w", err)
@@ -138,7 +138,7 @@ func (s *Server) createUser(r *http.Request) (*reply, error) {
 	if err := checkMetadata("metadata", keysOf(req.Metadata)); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		if err := applicationExists(ctx, tx, app); err != nil {
 			return nil, err
 		}
@@ -151,7 +151,7 @@ func (s *Server) createUser(r *http.Request) (*reply, error) {
 }
 
 // insertUser creates a user; email must already be lower-case and valid.
-func insertUser(ctx context.Context, tx *sql.Tx, app, email, name, status string, md map[string]string, now time.Time) (userJSON, error) {
+func insertUser(ctx context.Context, tx *txn, app, email, name, status string, md map[string]string, now time.Time) (userJSON, error) {
 	var taken string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE application_id = ? AND email = ?`, app, email).Scan(&taken)
 	if err == nil {
@@ -174,7 +174,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, app, email, name, status string
 }
 
 func (s *Server) getUser(r *http.Request) (*reply, error) {
-	u, err := loadUser(r.Context(), s.db, r.PathValue("user_id"))
+	u, err := loadUser(r.Context(), s.rd, r.PathValue("user_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (s *Server) updateUser(r *http.Request) (*reply, error) {
 	if err := checkMetadata("metadata", keysOf(req.Metadata)); err != nil {
 		return nil, err
 	}
-	return s.write(r, body, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, body, func(tx *txn) (*reply, error) {
 		u, err := loadUser(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -226,7 +226,7 @@ func (s *Server) updateUser(r *http.Request) (*reply, error) {
 func (s *Server) deleteUser(r *http.Request) (*reply, error) {
 	ctx := r.Context()
 	id := r.PathValue("user_id")
-	return s.write(r, nil, func(tx *sql.Tx) (*reply, error) {
+	return s.write(r, nil, func(tx *txn) (*reply, error) {
 		if _, err := loadUser(ctx, tx, id); err != nil {
 			return nil, err
 		}
