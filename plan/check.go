@@ -40,7 +40,7 @@ func (b *builder) deleteCheck(changes []Change, maxPercent float64) DeleteCheck 
 		if lp == "" || l == nil {
 			continue
 		}
-		if b.owner != "" && l.Owner == b.owner && !b.ignoredAccount(np) {
+		if b.owner != "" && l.Owner == b.owner && !b.ignoredLive(lp) {
 			live[countAccounts]++
 			ownAccount[np] = true
 		}
@@ -51,7 +51,7 @@ func (b *builder) deleteCheck(changes []Change, maxPercent float64) DeleteCheck 
 		if !ok {
 			np = m.AccountPath
 		}
-		if b.ignoredAccount(np) {
+		if b.ignoredLive(m.AccountPath) {
 			continue
 		}
 		if b.managesMembersOf(np) || ownAccount[np] || ownUser[strings.ToLower(m.User)] {

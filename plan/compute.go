@@ -78,8 +78,8 @@ type builder struct {
 // Compute returns the plan that takes live to desired. It fails, reporting every conflict at
 // once, when no plan is possible: a declared resource carrying another owner's marker, an id pin
 // matching nothing, a previousName whose old and new accounts both exist, a pinned account whose
-// live parent differs from the declared one, two live app clients with one appName, a
-// dependency cycle.
+// live parent differs from the declared one, a pin or previousName pointing at a live account
+// that ignore.accounts matches, two live app clients with one appName, a dependency cycle.
 func Compute(desired, live *spec.State, opts Options) (*Plan, error) {
 	if desired == nil || live == nil {
 		return nil, errors.New("plan: desired and live states are required")
@@ -207,6 +207,17 @@ func (b *builder) ignoredAccount(p string) bool {
 		p, _ = spec.SplitPath(p)
 	}
 	return false
+}
+
+// ignoredLive reports whether the live account at live path lp is ignored. A pattern holds for
+// the path the live tenant shows as well as for the path after this plan's renames, so that
+// renaming an ancestor never takes an ignored account out of its pattern.
+func (b *builder) ignoredLive(lp string) bool {
+	if b.ignoredAccount(lp) {
+		return true
+	}
+	np, ok := b.newPath[lp]
+	return ok && np != lp && b.ignoredAccount(np)
 }
 
 func (b *builder) ignoredAppClient(name string) bool {
@@ -434,6 +445,21 @@ func (b *builder) accounts() {
 		if l == nil {
 			continue
 		}
+		// An ignored account is never touched: a pin or previousName must not rename or adopt
+		// it, which would take it (and what it holds) out of its pattern. Checked on the live
+		// path, the one the pattern was written against.
+		if b.ignoredAccount(l.Path) {
+			how := "the declaration"
+			switch {
+			case d.ID != "":
+				how = "id pin " + d.ID
+			case l.Name != d.Name:
+				how = fmt.Sprintf("previousName %q", d.PreviousName)
+			}
+			b.errorf("%saccount %s: %s is the live account %s, which ignore.accounts matches: an ignored account is never renamed or adopted", at(d.Pos), dp, how, l.Path)
+			b.acctFailed[dp] = true
+			continue
+		}
 		if other, dup := matched[l.Path]; dup {
 			b.errorf("%saccount %s: the live account %s is already matched by %s", at(d.Pos), dp, l.Path, other)
 			b.acctFailed[dp] = true
@@ -547,7 +573,7 @@ func (b *builder) accounts() {
 		if l == nil || b.desiredAcct[np] != nil || matched[l.Path] != "" {
 			continue
 		}
-		if !b.desired.Prune || b.owner == "" || l.Owner != b.owner || b.ignoredAccount(np) {
+		if !b.desired.Prune || b.owner == "" || l.Owner != b.owner || b.ignoredLive(l.Path) {
 			continue
 		}
 		var blockers []string
@@ -654,11 +680,13 @@ func (b *builder) members() {
 		acctDel, inDeleted := b.acctDelete[lm.path]
 		userDel, ofDeleted := b.userDelete[email]
 		managed := b.managesMembersOf(lm.path)
-		if !inDeleted && !managed && !ofDeleted {
+		if b.ignoredLive(lm.m.AccountPath) { // never touched, whatever else the plan does
+			if ofDeleted {
+				b.warnf("user %s is deleted but stays a member of the ignored account %s: the API will refuse the delete", email, lm.path)
+			}
 			continue
 		}
-		if !inDeleted && !managed && b.ignoredAccount(lm.path) {
-			b.warnf("user %s is deleted but stays a member of the ignored account %s: the API will refuse the delete", email, lm.path)
+		if !inDeleted && !managed && !ofDeleted {
 			continue
 		}
 		before := MemberValues(*lm.m)

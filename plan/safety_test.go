@@ -1,0 +1,146 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/inbox-manager/inboxctl/spec"
+)
+
+// safetyCase is a plan of hand-built desired and live states, with what it must and must not do.
+type safetyCase struct {
+	name     string
+	setup    func(d, l *spec.State)
+	want     []string // brief(plan)
+	warnings []string
+	wantErr  []string // substrings of the error; nil: Compute must succeed
+	// counts, when set, are the delete check's (live, deletes) per kind that must be reported.
+	counts    map[string][2]int
+	takesDown map[string][]string // account delete key -> TakesDown
+}
+
+func runSafety(t *testing.T, tests []safetyCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, l := newDesired(), newLive()
+			tt.setup(d, l)
+			d.Canonicalize()
+			l.Canonicalize()
+			p, err := Compute(d, l, Options{MaxDeletePercent: 25})
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatalf("Compute succeeded with %v; want an error", brief(p))
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Compute: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, brief(p)); diff != "" {
+				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.warnings, p.Warnings); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+			if tt.counts != nil {
+				got := map[string][2]int{}
+				for _, kc := range p.DeleteCheck.Counts {
+					if _, ok := tt.counts[kc.Kind]; ok {
+						got[kc.Kind] = [2]int{kc.Live, kc.Deletes}
+					}
+				}
+				if diff := cmp.Diff(tt.counts, got); diff != "" {
+					t.Errorf("delete check (live, deletes) (-want +got):\n%s", diff)
+				}
+			}
+			if tt.takesDown != nil {
+				got := map[string][]string{}
+				for _, c := range p.Changes {
+					if c.Kind == KindAccount && c.Action == Delete {
+						got[c.Key] = c.TakesDown
+					}
+				}
+				if diff := cmp.Diff(tt.takesDown, got); diff != "" {
+					t.Errorf("takes down (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// legacyTenant is the live tenant of review finding 1: an unmarked legacy-1 that ignore.accounts
+// matches, holding this owner's legacy-1/child, which has one member.
+func legacyTenant(d, l *spec.State) {
+	d.Ignore.Accounts = []string{"legacy-*"}
+	l.Users = []spec.User{user("a@x.com", sp(""), "active", "usr_a", "")}
+	l.Accounts = []spec.Account{account("legacy-1", "acc_l1", ""), account("legacy-1/child", "acc_child", owner)}
+	l.Members = []spec.Member{member("legacy-1/child", "a@x.com", "viewer", "mem_1")}
+}
+
+// Review finding 1: an id pin or previousName must not rename (adopt) an ignored account and
+// then delete what was under it; ignore patterns hold for the live path as well as the path
+// after renames.
+func TestIgnoredAccountIsNeverRenamed(t *testing.T) {
+	runSafety(t, []safetyCase{
+		{
+			name: "previousName pointing at an ignored account is an error",
+			setup: func(d, l *spec.State) {
+				legacyTenant(d, l)
+				d.Accounts = []spec.Account{{Path: "renamed", Name: "renamed", PreviousName: "legacy-1", Pos: pos("a.yaml", 6)}}
+			},
+			wantErr: []string{`plan: a.yaml:6:3: account renamed: previousName "legacy-1" is the live account legacy-1, which ignore.accounts matches`},
+		},
+		{
+			name: "id pin of an ignored account is an error",
+			setup: func(d, l *spec.State) {
+				legacyTenant(d, l)
+				d.Accounts = []spec.Account{{Path: "renamed", Name: "renamed", ID: "acc_l1"}}
+			},
+			wantErr: []string{"account renamed: id pin acc_l1 is the live account legacy-1, which ignore.accounts matches"},
+		},
+		{
+			name: "id pin of an account whose live path an ignore pattern matches through its parent is an error",
+			setup: func(d, l *spec.State) {
+				d.Ignore.Accounts = []string{"*/secret"}
+				d.Accounts = []spec.Account{account("ops", "", ""), {Path: "ops/public", Name: "public", Parent: "ops", ID: "acc_s"}}
+				l.Accounts = []spec.Account{account("ops", "acc_ops", owner), account("ops/secret", "acc_s", owner), account("ops/secret/x", "acc_x", owner)}
+			},
+			wantErr: []string{"account ops/public: id pin acc_s is the live account ops/secret, which ignore.accounts matches"},
+		},
+		{
+			name: "a child an ignore pattern matches on its live path is kept when its parent is renamed",
+			setup: func(d, l *spec.State) {
+				d.Ignore.Accounts = []string{"old/kid"}
+				d.Accounts = []spec.Account{{Path: "new", Name: "new", PreviousName: "old"}}
+				l.Users = []spec.User{user("a@x.com", sp(""), "active", "usr_a", "")}
+				l.Accounts = []spec.Account{account("old", "acc_old", owner), account("old/kid", "acc_kid", owner),
+					account("old/own", "acc_own", owner)}
+				l.Members = []spec.Member{member("old/kid", "a@x.com", "viewer", "mem_1"), member("old/own", "a@x.com", "viewer", "mem_2")}
+			},
+			want: []string{
+				"update account new [name]",
+				"delete member new/own/a@x.com cause=2",
+				"delete account new/own deps=[1]",
+			},
+			// L: old (new) and old/own; not old/kid or its member.
+			counts: map[string][2]int{countAccounts: {2, 1}, countMembers: {1, 1}},
+		},
+		{
+			name: "a child an ignore pattern matches on its new path is kept too",
+			setup: func(d, l *spec.State) {
+				d.Ignore.Accounts = []string{"new/kid"}
+				d.Accounts = []spec.Account{{Path: "new", Name: "new", PreviousName: "old"}}
+				l.Accounts = []spec.Account{account("old", "acc_old", owner), account("old/kid", "acc_kid", owner)}
+			},
+			want:   []string{"update account new [name]"},
+			counts: map[string][2]int{countAccounts: {1, 0}},
+		},
+	})
+}
