@@ -671,6 +671,11 @@ func (b *builder) members() {
 			Action: Create, Kind: KindMember, Key: k, After: &after, Source: d.Pos.Short(), AccountID: accountID,
 		}, deps...)
 	}
+	// Every member delete is a prune: of an undeclared member of a managed account, or one that
+	// an account or user delete (prune-only themselves) needs. prune: false plans none.
+	if !b.desired.Prune {
+		return
+	}
 	for _, k := range liveKeys {
 		lm := liveByKey[k]
 		if declared[k] {

@@ -144,3 +144,52 @@ func TestIgnoredAccountIsNeverRenamed(t *testing.T) {
 		},
 	})
 }
+
+// Review finding 2: prune: false plans creates and updates only, members included.
+func TestPruneFalseDeletesNoMember(t *testing.T) {
+	runSafety(t, []safetyCase{
+		{
+			name: "undeclared member of a declared account is kept",
+			setup: func(d, l *spec.State) {
+				d.Prune = false
+				d.Accounts = []spec.Account{account("p", "", "")}
+				l.Accounts = []spec.Account{account("p", "acc_p", owner)}
+				l.Members = []spec.Member{member("p", "z@x.com", "owner", "m1")}
+			},
+			want:   []string{},
+			counts: map[string][2]int{countMembers: {1, 0}},
+		},
+		{
+			name: "undeclared root member is kept",
+			setup: func(d, l *spec.State) {
+				d.Prune = false
+				l.Members = []spec.Member{member("", "z@x.com", "owner", "m1")}
+			},
+			want: []string{},
+		},
+		{
+			name: "creates and role updates of members are still planned",
+			setup: func(d, l *spec.State) {
+				d.Prune = false
+				d.Users = []spec.User{{Email: "a@x.com"}, {Email: "b@x.com"}}
+				d.Accounts = []spec.Account{account("p", "", "")}
+				d.Members = []spec.Member{{AccountPath: "p", User: "a@x.com", Role: "admin"}, {AccountPath: "p", User: "b@x.com", Role: "viewer"}}
+				l.Users = []spec.User{user("a@x.com", sp(""), "active", "usr_a", owner), user("b@x.com", sp(""), "active", "usr_b", owner)}
+				l.Accounts = []spec.Account{account("p", "acc_p", owner)}
+				l.Members = []spec.Member{member("p", "a@x.com", "viewer", "m1"), member("p", "z@x.com", "owner", "m2")}
+			},
+			want: []string{"update member p/a@x.com [role]", "create member p/b@x.com"},
+		},
+		{
+			name: "many undeclared members: nothing deleted, delete check passes",
+			setup: func(d, l *spec.State) {
+				d.Prune = false
+				for _, e := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"} {
+					l.Members = append(l.Members, member("", e+"@x.com", "viewer", "m_"+e))
+				}
+			},
+			want:   []string{},
+			counts: map[string][2]int{countMembers: {12, 0}},
+		},
+	})
+}
