@@ -79,7 +79,8 @@ type builder struct {
 // once, when no plan is possible: a declared resource carrying another owner's marker, an id pin
 // matching nothing, a previousName whose old and new accounts both exist, a pinned account whose
 // live parent differs from the declared one, a pin or previousName pointing at a live account
-// that ignore.accounts matches, two live app clients with one appName, a dependency cycle.
+// that ignore.accounts matches, two live app clients with one appName, renames that swap names
+// (or any cycle of renames), a dependency cycle.
 func Compute(desired, live *spec.State, opts Options) (*Plan, error) {
 	if desired == nil || live == nil {
 		return nil, errors.New("plan: desired and live states are required")
@@ -550,15 +551,20 @@ func (b *builder) accounts() {
 			Action: Create, Kind: KindAccount, Key: dp, After: &after, Source: d.Pos.Short(),
 		}, deps...)
 	}
-	// A create that reuses a name a rename frees runs after the rename.
+	// A create or a rename that reuses a name a rename frees runs after that rename.
 	for dp, ci := range b.acctCreate {
-		d := b.desiredAcct[dp]
-		if liveParent, ok := b.livePathOf(d.Parent); ok {
-			if ri, ok := b.vacated[spec.JoinPath(liveParent, d.Name)]; ok {
-				b.nodes[ci].deps = append(b.nodes[ci].deps, ri)
-			}
+		if ri, ok := b.freedBy(dp); ok {
+			b.nodes[ci].deps = append(b.nodes[ci].deps, ri)
 		}
 	}
+	waitsFor := map[int]int{} // rename node -> the rename node that frees its new name
+	for dp, ri := range b.acctRename {
+		if fi, ok := b.freedBy(dp); ok && fi != ri {
+			b.nodes[ri].deps = append(b.nodes[ri].deps, fi)
+			waitsFor[ri] = fi
+		}
+	}
+	b.renameCycles(desiredPaths, waitsFor)
 
 	// Deletes: children before parents; a marked account holding what may not be deleted is kept.
 	children := map[string][]string{} // path after renames -> children's paths after renames
@@ -598,6 +604,71 @@ func (b *builder) accounts() {
 			Fingerprint: Fingerprint(&before),
 		}, deps...)
 	}
+}
+
+// freedBy returns the node of the rename that frees the name of the declared account at dp
+// (the live path it will take), if a rename does.
+func (b *builder) freedBy(dp string) (int, bool) {
+	d := b.desiredAcct[dp]
+	liveParent, ok := b.livePathOf(d.Parent)
+	if !ok {
+		return 0, false
+	}
+	ri, ok := b.vacated[spec.JoinPath(liveParent, d.Name)]
+	return ri, ok
+}
+
+// renameCycles reports every cycle of renames, each waiting for the next to free its new name
+// (a swap is the smallest): no order applies them, and the API refuses a name a sibling holds.
+// waitsFor gives each rename node at most one rename it waits for, so every cycle is found by
+// following it.
+func (b *builder) renameCycles(desiredPaths []string, waitsFor map[int]int) {
+	if len(waitsFor) == 0 {
+		return
+	}
+	pathOf := map[int]string{} // rename node -> desired path
+	for dp, ri := range b.acctRename {
+		pathOf[ri] = dp
+	}
+	done := map[int]bool{}
+	for _, dp := range desiredPaths { // deterministic: the errors come in one order
+		start, ok := b.acctRename[dp]
+		if !ok || done[start] {
+			continue
+		}
+		onPath := map[int]bool{}
+		i := start
+		for {
+			onPath[i] = true
+			next, waits := waitsFor[i]
+			if !waits || done[next] {
+				break
+			}
+			if onPath[next] {
+				b.reportRenameCycle(next, waitsFor, pathOf)
+				break
+			}
+			i = next
+		}
+		for j := range onPath {
+			done[j] = true
+		}
+	}
+}
+
+func (b *builder) reportRenameCycle(start int, waitsFor map[int]int, pathOf map[int]string) {
+	var steps []string
+	i := start
+	for {
+		dp := pathOf[i]
+		steps = append(steps, fmt.Sprintf("%s to %s", b.acctMatch[dp].Path, dp))
+		if i = waitsFor[i]; i == start {
+			break
+		}
+	}
+	sort.Strings(steps)
+	list := strings.Join(steps[:len(steps)-1], ", ") + " and " + steps[len(steps)-1]
+	b.errorf("the renames of accounts %s form a cycle: each needs a name another one still holds, so no order can apply them; rename one of them to a temporary name first, apply, then finish the renames in a second apply", list)
 }
 
 // ---- members ----

@@ -193,3 +193,65 @@ func TestPruneFalseDeletesNoMember(t *testing.T) {
 		},
 	})
 }
+
+// Review finding 5: a rename into a name another rename frees runs after it; a swap (or any
+// cycle of renames) cannot be applied in one run and is an error that says what to do.
+func TestRenameIntoFreedName(t *testing.T) {
+	runSafety(t, []safetyCase{
+		{
+			name: "id pins: b renamed to c, then a renamed to b",
+			setup: func(d, l *spec.State) {
+				d.Accounts = []spec.Account{{Path: "b", Name: "b", ID: "acc_a"}, {Path: "c", Name: "c", ID: "acc_b"}}
+				l.Accounts = []spec.Account{account("a", "acc_a", owner), account("b", "acc_b", owner)}
+			},
+			want: []string{"update account c [name]", "update account b [name] deps=[0]"},
+		},
+		{
+			name: "previousName into the name a pin frees, under a parent",
+			setup: func(d, l *spec.State) {
+				d.Accounts = []spec.Account{account("p", "", ""),
+					{Path: "p/y", Name: "y", Parent: "p", PreviousName: "x"},
+					{Path: "p/z", Name: "z", Parent: "p", ID: "acc_y"}}
+				l.Accounts = []spec.Account{account("p", "acc_p", owner), account("p/x", "acc_x", owner), account("p/y", "acc_y", owner)}
+			},
+			want: []string{"update account p/z [name]", "update account p/y [name] deps=[0]"},
+		},
+		{
+			name: "a swap is an error",
+			setup: func(d, l *spec.State) {
+				d.Accounts = []spec.Account{{Path: "a", Name: "a", ID: "acc_b"}, {Path: "b", Name: "b", ID: "acc_a"}}
+				l.Accounts = []spec.Account{account("a", "acc_a", owner), account("b", "acc_b", owner)}
+			},
+			wantErr: []string{"plan: the renames of accounts a to b and b to a form a cycle",
+				"rename one of them to a temporary name first, apply, then finish the renames in a second apply"},
+		},
+		{
+			name: "a cycle of three is an error",
+			setup: func(d, l *spec.State) {
+				d.Accounts = []spec.Account{account("p", "", ""),
+					{Path: "p/y", Name: "y", Parent: "p", PreviousName: "x"},
+					{Path: "p/z", Name: "z", Parent: "p", ID: "acc_y"},
+					{Path: "p/x", Name: "x", Parent: "p", ID: "acc_z"}}
+				l.Accounts = []spec.Account{account("p", "acc_p", owner), account("p/x", "acc_x", owner),
+					account("p/y", "acc_y", owner), account("p/z", "acc_z", owner)}
+			},
+			wantErr: []string{"plan: the renames of accounts p/x to p/y, p/y to p/z and p/z to p/x form a cycle"},
+		},
+	})
+}
+
+// A chain of renames converges: applied in plan order with the API's unique sibling names,
+// it gives a tenant whose plan is empty.
+func TestRenameChainConverges(t *testing.T) {
+	d, l := newDesired(), newLive()
+	d.Accounts = []spec.Account{{Path: "b", Name: "b", ID: "acc_a"}, {Path: "c", Name: "c", PreviousName: "b"},
+		{Path: "d", Name: "d", ID: "acc_c"}}
+	l.Accounts = []spec.Account{account("a", "acc_a", owner), account("b", "acc_b", owner), account("c", "acc_c", owner)}
+	p := mustCompute(t, d, l, Options{MaxDeletePercent: 25})
+	tn := newTenant(t, l, d.Mentions)
+	tn.apply(p) // fails the test on a rename into a name still taken
+	p2 := mustCompute(t, d, tn.state(), Options{MaxDeletePercent: 25})
+	if diff := cmp.Diff([]string{}, brief(p2)); diff != "" {
+		t.Errorf("plan after apply (-want +got):\n%s\nfirst plan: %v", diff, brief(p))
+	}
+}
