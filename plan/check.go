@@ -20,7 +20,8 @@ const minCheckedLive = 10
 // deleteCheck makes the delete check of CONTRACT 2.3. L is the set of live resources this state
 // could delete: its own users and accounts (in scope, not ignored), the members it manages, the
 // members that deleting those users and accounts would take along, and the app clients in scope
-// (not ignored). D is every delete and replacement of the plan.
+// (not ignored); never a member in an ignored account or of an ignored user. D is every delete
+// and replacement of the plan.
 func (b *builder) deleteCheck(changes []Change, maxPercent float64) DeleteCheck {
 	live := map[string]int{}
 	ownUser := map[string]bool{}
@@ -51,7 +52,9 @@ func (b *builder) deleteCheck(changes []Change, maxPercent float64) DeleteCheck 
 		if !ok {
 			np = m.AccountPath
 		}
-		if b.ignoredLive(m.AccountPath) {
+		// Members of ignored users are never pruned, so they are not in L (docs/decisions.md);
+		// one the delete of its account takes along still counts in D.
+		if b.ignoredLive(m.AccountPath) || b.ignoredUser(strings.ToLower(m.User)) {
 			continue
 		}
 		if b.managesMembersOf(np) || ownAccount[np] || ownUser[strings.ToLower(m.User)] {

@@ -765,6 +765,11 @@ func (b *builder) members() {
 		if !inDeleted && !managed && !ofDeleted {
 			continue
 		}
+		// A membership of an ignored user is never pruned (such a member cannot be declared);
+		// only the delete of its account, which is this state's, takes it along.
+		if !inDeleted && b.ignoredUser(email) {
+			continue
+		}
 		before := MemberValues(*lm.m)
 		i := b.add(Change{
 			Action: Delete, Kind: KindMember, Key: k, ID: lm.m.ID, Before: &before,

@@ -255,3 +255,61 @@ func TestRenameChainConverges(t *testing.T) {
 		t.Errorf("plan after apply (-want +got):\n%s\nfirst plan: %v", diff, brief(p))
 	}
 }
+
+// ignoredUserMembers adds, to the root and to the account p, one member of each of n users that
+// ignore.users matches.
+func ignoredUserMembers(d, l *spec.State, n int) {
+	d.Ignore.Users = []string{"*@contractor.example.com"}
+	for i := range n {
+		e := string(rune('a'+i)) + "@contractor.example.com"
+		l.Members = append(l.Members, member("", e, "viewer", "mr_"+e), member("p", e, "viewer", "mp_"+e))
+	}
+}
+
+// Decision on review finding 7: the memberships of ignored users are never pruned and not in
+// the delete check's L; the delete of their account still takes them down.
+func TestIgnoredUsersMembershipsAreKept(t *testing.T) {
+	runSafety(t, []safetyCase{
+		{
+			name: "members of ignored users in a declared account and the root are kept; others pruned",
+			setup: func(d, l *spec.State) {
+				d.Accounts = []spec.Account{account("p", "", "")}
+				l.Accounts = []spec.Account{account("p", "acc_p", owner)}
+				ignoredUserMembers(d, l, 2)
+				l.Members = append(l.Members, member("p", "z@x.com", "viewer", "m_z"), member("", "z@x.com", "viewer", "mr_z"))
+			},
+			want:   []string{"delete member /z@x.com", "delete member p/z@x.com"},
+			counts: map[string][2]int{countMembers: {2, 2}},
+		},
+		{
+			name: "ignored users' members are not in L, so they cannot dilute the delete check",
+			setup: func(d, l *spec.State) {
+				d.Accounts = []spec.Account{account("p", "", "")}
+				l.Accounts = []spec.Account{account("p", "acc_p", "")}
+				ignoredUserMembers(d, l, 10)
+				l.Members = append(l.Members, member("p", "z@x.com", "viewer", "m_z"), member("", "y@x.com", "viewer", "mr_y"))
+			},
+			want:   []string{"update account p [managed_by]", "delete member /y@x.com", "delete member p/z@x.com"},
+			counts: map[string][2]int{countMembers: {2, 2}},
+		},
+		{
+			name: "deleting the account still deletes its members of ignored users, under it",
+			setup: func(d, l *spec.State) {
+				d.Mentions.RootMembers = false
+				l.Accounts = []spec.Account{account("p", "acc_p", owner)}
+				ignoredUserMembers(d, l, 1)
+			},
+			want:      []string{"delete member p/a@contractor.example.com cause=1", "delete account p deps=[0]"},
+			takesDown: map[string][]string{"p": {"member p/a@contractor.example.com"}},
+		},
+		{
+			name: "members of another owner's users stay pruned",
+			setup: func(d, l *spec.State) {
+				d.Ignore.Users = []string{"*@contractor.example.com"}
+				l.Users = []spec.User{user("o@x.com", sp(""), "active", "usr_o", "other")}
+				l.Members = []spec.Member{member("", "o@x.com", "viewer", "m_o")}
+			},
+			want: []string{"delete member /o@x.com"},
+		},
+	})
+}
