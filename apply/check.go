@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -33,14 +34,20 @@ func (e *RefusedError) Error() string {
 		e.MaxPercent, strings.Join(parts, ", "))
 }
 
-// CheckDeletes returns a *RefusedError when the plan failed its delete check, naming each
-// failing kind with its counts, unless force is set.
-func CheckDeletes(p *plan.Plan, force bool) error {
-	if force || !p.DeleteCheck.Failed {
+// CheckDeletes makes the delete check of p with maxPercent (see RedoDeleteCheck) and returns a
+// *RefusedError naming each failing kind with its counts, unless force is set. The verdict the
+// plan carries is never trusted: a saved plan may have been made with another threshold, or
+// edited. A plan RedoDeleteCheck cannot check is refused even with force.
+func CheckDeletes(p *plan.Plan, maxPercent float64, force bool) error {
+	dc, err := RedoDeleteCheck(p, maxPercent)
+	if err != nil {
+		return err
+	}
+	if force || !dc.Failed {
 		return nil
 	}
-	e := &RefusedError{MaxPercent: p.DeleteCheck.MaxPercent}
-	for _, k := range p.DeleteCheck.Counts {
+	e := &RefusedError{MaxPercent: dc.MaxPercent}
+	for _, k := range dc.Counts {
 		if k.Failed {
 			e.Failing = append(e.Failing, k)
 		}
@@ -473,15 +480,75 @@ func orNone(s string) string {
 // apply (CONTRACT 2.3).
 const deleteCheckMinLive = 10
 
-// WithMaxDeletePercent returns dc with its verdicts redone for another threshold, for a saved
-// plan applied with its own --max-delete-percent: a count fails when it has at least 10 live
-// resources and 100 x deletes / live exceeds maxPercent.
-func WithMaxDeletePercent(dc plan.DeleteCheck, maxPercent float64) plan.DeleteCheck {
-	out := plan.DeleteCheck{MaxPercent: maxPercent, Counts: make([]plan.KindCount, len(dc.Counts))}
-	for i, k := range dc.Counts {
-		k.Failed = k.Live >= deleteCheckMinLive && 100*float64(k.Deletes)/float64(k.Live) > maxPercent
-		out.Counts[i] = k
-		out.Failed = out.Failed || k.Failed
+// countTotal names the delete check's count of every kind together.
+const countTotal = "total"
+
+// countKinds names the delete check's count of each kind, as the plan records them, in order.
+var countKinds = []struct {
+	kind plan.Kind
+	name string
+}{
+	{plan.KindUser, "users"},
+	{plan.KindAccount, "accounts"},
+	{plan.KindMember, "members"},
+	{plan.KindAppClient, "appClients"},
+}
+
+// CheckPercent returns an error unless maxPercent is a percentage from 0 to 100 (NaN would make
+// every comparison of the delete check false, so that it never refuses).
+func CheckPercent(maxPercent float64) error {
+	if math.IsNaN(maxPercent) || maxPercent < 0 || maxPercent > 100 {
+		return fmt.Errorf("apply: the delete check's threshold must be a percentage from 0 to 100, not %g", maxPercent)
 	}
-	return out
+	return nil
+}
+
+// RedoDeleteCheck makes the delete check of CONTRACT 2.3 for p with maxPercent, trusting none
+// of the plan's verdicts: D is counted again from p.Changes (every delete and replacement,
+// member deletes included), per kind; L is the live count per kind the plan recorded when it was
+// computed (which apply cannot recount without the state files), raised to D where it is lower,
+// since what a plan deletes is live and deletable; the total is the sum of the kinds. A kind
+// fails when it has at least 10 live resources and 100 x D / L exceeds maxPercent.
+//
+// It returns an error for a maxPercent outside 0..100 (or NaN) and for a plan that deletes or
+// replaces a kind it records no live count of (a plan file not made by inboxctl, or edited).
+func RedoDeleteCheck(p *plan.Plan, maxPercent float64) (plan.DeleteCheck, error) {
+	if err := CheckPercent(maxPercent); err != nil {
+		return plan.DeleteCheck{}, err
+	}
+	liveOf := map[string]int{}
+	recorded := map[string]bool{}
+	for _, k := range p.DeleteCheck.Counts {
+		liveOf[k.Kind], recorded[k.Kind] = k.Live, true
+	}
+	deletes := map[plan.Kind]int{}
+	for _, ch := range p.Changes {
+		if ch.Action == plan.Delete || ch.Action == plan.Replace {
+			deletes[ch.Kind]++
+		}
+	}
+	total := plan.KindCount{Kind: countTotal}
+	kinds := make([]plan.KindCount, 0, len(countKinds))
+	for _, ck := range countKinds {
+		d := deletes[ck.kind]
+		delete(deletes, ck.kind)
+		if d > 0 && !recorded[ck.name] {
+			return plan.DeleteCheck{}, fmt.Errorf("apply: the plan deletes or replaces %s but records no live count of %s for the delete check; "+
+				"it was not made by this inboxctl or was edited: plan again", ck.name, ck.name)
+		}
+		kc := plan.KindCount{Kind: ck.name, Live: max(liveOf[ck.name], d), Deletes: d}
+		total.Live += kc.Live
+		total.Deletes += kc.Deletes
+		kinds = append(kinds, kc)
+	}
+	for k := range deletes {
+		return plan.DeleteCheck{}, fmt.Errorf("apply: the plan deletes or replaces a resource of unknown kind %q", k)
+	}
+	dc := plan.DeleteCheck{MaxPercent: maxPercent, Counts: append([]plan.KindCount{total}, kinds...)}
+	for i := range dc.Counts {
+		k := &dc.Counts[i]
+		k.Failed = k.Live >= deleteCheckMinLive && 100*float64(k.Deletes)/float64(k.Live) > maxPercent
+		dc.Failed = dc.Failed || k.Failed
+	}
+	return dc, nil
 }

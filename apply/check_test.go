@@ -3,49 +3,87 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/inbox-manager/inboxctl/live"
 	"github.com/inbox-manager/inboxctl/plan"
 	"github.com/inbox-manager/inboxctl/spec"
 )
 
-func TestCheckDeletes(t *testing.T) {
-	failing := plan.DeleteCheck{MaxPercent: 25, Failed: true, Counts: []plan.KindCount{
-		{Kind: "users", Live: 4, Deletes: 4, Failed: false}, // fewer than 10 live: not checked
-		{Kind: "members", Live: 12, Deletes: 5, Failed: true},
-		{Kind: "total", Live: 20, Deletes: 9, Failed: true},
+// deletes returns n delete changes of kind k, and m replacements.
+func deletes(k plan.Kind, n, m int) []plan.Change {
+	var out []plan.Change
+	for i := range n + m {
+		a := plan.Delete
+		if i >= n {
+			a = plan.Replace
+		}
+		out = append(out, plan.Change{Action: a, Kind: k, Key: fmt.Sprintf("%s-%d", k, i), Cause: -1})
+	}
+	return out
+}
+
+// counts returns the delete check a plan records: live per kind, with deletes and verdicts
+// that RedoDeleteCheck must ignore.
+func counts(users, accounts, members, clients int) plan.DeleteCheck {
+	return plan.DeleteCheck{MaxPercent: 100, Counts: []plan.KindCount{
+		{Kind: "total", Live: users + accounts + members + clients},
+		{Kind: "users", Live: users}, {Kind: "accounts", Live: accounts},
+		{Kind: "members", Live: members}, {Kind: "appClients", Live: clients},
 	}}
+}
+
+func TestCheckDeletes(t *testing.T) {
+	memberDeletes := append(deletes(plan.KindMember, 5, 0), deletes(plan.KindUser, 4, 0)...)
 	tests := []struct {
-		name  string
-		check plan.DeleteCheck
-		force bool
-		want  string // "" for no error
+		name    string
+		changes []plan.Change
+		check   plan.DeleteCheck
+		percent float64
+		force   bool
+		want    string // "" for no error
+		failing []string
 	}{
-		{"passes", plan.DeleteCheck{MaxPercent: 25, Counts: []plan.KindCount{{Kind: "total", Live: 20, Deletes: 1}}}, false, ""},
-		{"refused", failing, false, "refused by the delete check: the plan deletes more than 25% of members: 5 of 12, total: 9 of 20"},
-		{"forced", failing, true, ""},
+		{"passes", deletes(plan.KindUser, 1, 0), counts(20, 0, 0, 0), 25, false, "", nil},
+		{"refused", memberDeletes, counts(4, 0, 12, 4), 25, false,
+			"refused by the delete check: the plan deletes more than 25% of total: 9 of 20, members: 5 of 12", []string{"total", "members"}},
+		{"forced", memberDeletes, counts(4, 0, 12, 4), 25, true, "", nil},
+		{"the plan's own verdict is not trusted", deletes(plan.KindUser, 12, 0),
+			plan.DeleteCheck{MaxPercent: 100, Counts: []plan.KindCount{{Kind: "total", Live: 12}, {Kind: "users", Live: 12}}}, 25, false,
+			"refused by the delete check: the plan deletes more than 25% of total: 12 of 12, users: 12 of 12", []string{"total", "users"}},
+		{"no live counts, even forced", deletes(plan.KindUser, 12, 0), plan.DeleteCheck{}, 25, true,
+			"apply: the plan deletes or replaces users but records no live count of users for the delete check", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckDeletes(&plan.Plan{DeleteCheck: tt.check}, tt.force)
+			err := CheckDeletes(&plan.Plan{Changes: tt.changes, DeleteCheck: tt.check}, tt.percent, tt.force)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("CheckDeletes = %v, want nil", err)
 				}
 				return
 			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("CheckDeletes = %v, want an error containing %q", err, tt.want)
+			}
 			var re *RefusedError
-			if !errors.As(err, &re) {
-				t.Fatalf("CheckDeletes = %v, want a *RefusedError", err)
+			if errors.As(err, &re) != (tt.failing != nil) {
+				t.Fatalf("CheckDeletes = %v (%T): a *RefusedError is wanted exactly when kinds fail", err, err)
 			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %q does not contain %q", err, tt.want)
+			if re == nil {
+				return
 			}
-			if d := cmp.Diff([]string{"members", "total"}, []string{re.Failing[0].Kind, re.Failing[1].Kind}); d != "" {
+			var kinds []string
+			for _, k := range re.Failing {
+				kinds = append(kinds, k.Kind)
+			}
+			if d := cmp.Diff(tt.failing, kinds); d != "" {
 				t.Errorf("failing kinds (-want +got):\n%s", d)
 			}
 		})
@@ -294,31 +332,70 @@ func TestApplyThenPlanShowsNoChanges(t *testing.T) {
 	}
 }
 
-func TestWithMaxDeletePercent(t *testing.T) {
-	dc := plan.DeleteCheck{MaxPercent: 25, Counts: []plan.KindCount{
-		{Kind: "users", Live: 9, Deletes: 9},
-		{Kind: "members", Live: 12, Deletes: 5},
-		{Kind: "total", Live: 21, Deletes: 14, Failed: true},
-	}}
+func TestRedoDeleteCheck(t *testing.T) {
+	// A plan that deletes 9 users, 5 members (4 of them following the user deletes) and
+	// replaces 1 app client; its recorded deletes (0) and verdicts are wrong on purpose.
+	changes := append(append(deletes(plan.KindUser, 9, 0), deletes(plan.KindMember, 5, 0)...), deletes(plan.KindAppClient, 0, 1)...)
+	changes = append(changes, createUser("new@example.com"))
 	tests := []struct {
 		name    string
+		changes []plan.Change
+		check   plan.DeleteCheck
 		percent float64
-		want    []bool // failed: users, members, total
-		failed  bool
+		want    plan.DeleteCheck
+		wantErr string
 	}{
-		{"strict", 10, []bool{false, true, true}, true},
-		{"exactly at the threshold passes", 100 * 5.0 / 12, []bool{false, false, true}, true},
-		{"lenient", 70, []bool{false, false, false}, false},
+		{"strict", changes, counts(9, 0, 12, 2), 10, plan.DeleteCheck{MaxPercent: 10, Failed: true, Counts: []plan.KindCount{
+			{Kind: "total", Live: 23, Deletes: 15, Failed: true},
+			{Kind: "users", Live: 9, Deletes: 9}, // fewer than 10 live: not checked
+			{Kind: "accounts"},
+			{Kind: "members", Live: 12, Deletes: 5, Failed: true},
+			{Kind: "appClients", Live: 2, Deletes: 1},
+		}}, ""},
+		{"exactly at the threshold passes", changes, counts(9, 0, 12, 2), 100 * 5.0 / 12, plan.DeleteCheck{MaxPercent: 100 * 5.0 / 12, Failed: true, Counts: []plan.KindCount{
+			{Kind: "total", Live: 23, Deletes: 15, Failed: true},
+			{Kind: "users", Live: 9, Deletes: 9},
+			{Kind: "accounts"},
+			{Kind: "members", Live: 12, Deletes: 5},
+			{Kind: "appClients", Live: 2, Deletes: 1},
+		}}, ""},
+		{"lenient", changes, counts(9, 0, 12, 2), 70, plan.DeleteCheck{MaxPercent: 70, Counts: []plan.KindCount{
+			{Kind: "total", Live: 23, Deletes: 15},
+			{Kind: "users", Live: 9, Deletes: 9},
+			{Kind: "accounts"},
+			{Kind: "members", Live: 12, Deletes: 5},
+			{Kind: "appClients", Live: 2, Deletes: 1},
+		}}, ""},
+		// L holds at least what the plan deletes: a live count below it was not made by inboxctl.
+		{"live below deletes counts the deletes", deletes(plan.KindUser, 12, 0), counts(0, 0, 0, 0), 25, plan.DeleteCheck{MaxPercent: 25, Failed: true, Counts: []plan.KindCount{
+			{Kind: "total", Live: 12, Deletes: 12, Failed: true},
+			{Kind: "users", Live: 12, Deletes: 12, Failed: true},
+			{Kind: "accounts"}, {Kind: "members"}, {Kind: "appClients"},
+		}}, ""},
+		{"no deletes needs no counts", []plan.Change{createUser("a@example.com")}, plan.DeleteCheck{}, 25, plan.DeleteCheck{MaxPercent: 25, Counts: []plan.KindCount{
+			{Kind: "total"}, {Kind: "users"}, {Kind: "accounts"}, {Kind: "members"}, {Kind: "appClients"},
+		}}, ""},
+		{"no counts at all", changes, plan.DeleteCheck{}, 25, plan.DeleteCheck{}, "records no live count of users"},
+		{"the replaced kind's count is missing", changes, plan.DeleteCheck{Counts: []plan.KindCount{{Kind: "users", Live: 9}, {Kind: "members", Live: 12}}}, 25, plan.DeleteCheck{},
+			"apply: the plan deletes or replaces appClients but records no live count of appClients for the delete check"},
+		{"NaN threshold", changes, counts(9, 0, 12, 2), math.NaN(), plan.DeleteCheck{}, "apply: the delete check's threshold must be a percentage from 0 to 100, not NaN"},
+		{"negative threshold", changes, counts(9, 0, 12, 2), -1, plan.DeleteCheck{}, "from 0 to 100, not -1"},
+		{"threshold above 100", changes, counts(9, 0, 12, 2), 101, plan.DeleteCheck{}, "from 0 to 100, not 101"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := WithMaxDeletePercent(dc, tt.percent)
-			var failed []bool
-			for _, k := range got.Counts {
-				failed = append(failed, k.Failed)
+			got, err := RedoDeleteCheck(&plan.Plan{Changes: tt.changes, DeleteCheck: tt.check}, tt.percent)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("RedoDeleteCheck = %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
 			}
-			if d := cmp.Diff(tt.want, failed); d != "" || got.Failed != tt.failed || got.MaxPercent != tt.percent {
-				t.Errorf("verdicts (-want +got):\n%s; failed %v", d, got.Failed)
+			if err != nil {
+				t.Fatalf("RedoDeleteCheck: %v", err)
+			}
+			if d := cmp.Diff(tt.want, got, cmpopts.EquateNaNs()); d != "" {
+				t.Errorf("delete check (-want +got):\n%s", d)
 			}
 		})
 	}

@@ -6,8 +6,9 @@
 // it, transitively; independent changes go on. Cancelling the context passed to Run stops new
 // work; the requests already in flight finish, and the Result says the run was interrupted.
 //
-// Before anything is sent, CheckDeletes applies the delete check the plan carries (CONTRACT 2.3)
-// and, for a saved plan, CheckStale re-reads only the resources the plan touches and refuses a
+// Before anything is sent, CheckDeletes makes the delete check (CONTRACT 2.3) again with the
+// caller's threshold, counting the plan's deletes itself rather than trusting the verdict a saved
+// plan carries, and, for a saved plan, CheckStale re-reads only the resources the plan touches and refuses a
 // plan the live state has moved away from. WriteReport writes the JSON run report of --report.
 //
 // The API is reached through the small API interface, which *api.Client satisfies, so that the

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,16 +29,15 @@ const defaultMaxDeletePercent = 25
 
 // applyOptions is everything `inboxctl apply` needs, independent of the command line.
 type applyOptions struct {
-	Paths            []string
-	AutoApprove      bool
-	Parallelism      int
+	Paths       []string
+	AutoApprove bool
+	Parallelism int
+	// MaxDeletePercent is the delete check's threshold. Apply always makes the check itself
+	// with it, a saved plan's included.
 	MaxDeletePercent float64
-	// MaxDeleteSet says --max-delete-percent was given; a saved plan then has its delete
-	// check redone with it.
-	MaxDeleteSet bool
-	Force        bool
-	ReportFile   string
-	Color        bool
+	Force            bool
+	ReportFile       string
+	Color            bool
 }
 
 func applyCommand(s *streams) *cli.Command {
@@ -64,7 +64,6 @@ func applyCommand(s *streams) *cli.Command {
 				AutoApprove:      c.Bool("auto-approve"),
 				Parallelism:      c.Int("parallelism"),
 				MaxDeletePercent: c.Float64("max-delete-percent"),
-				MaxDeleteSet:     c.IsSet("max-delete-percent"),
 				Force:            c.Bool("force"),
 				ReportFile:       c.String("report"),
 				Color:            s.OutTTY && !c.Bool("no-color"),
@@ -130,21 +129,29 @@ func applyContext(c *cli.Context, s *streams) (context.Context, context.CancelFu
 
 // runApply plans (or reads and checks a saved plan), shows the plan, asks, and applies.
 func runApply(ctx context.Context, ss *session, opts applyOptions, s *streams) error {
-	p, saved, err := applyPlan(ctx, ss, opts, s)
+	p, err := applyPlan(ctx, ss, opts, s)
 	if err != nil {
 		return err
 	}
+	// The delete check is redone before the plan is shown, so that the warning printed is the
+	// one apply acts on, not the one a saved plan was made with.
+	dc, err := apply.RedoDeleteCheck(p, opts.MaxDeletePercent)
+	if err != nil {
+		return err
+	}
+	setDeleteCheck(p, dc)
 	if err := plan.RenderText(s.Out, p, plan.TextOptions{Color: opts.Color}); err != nil {
 		return err
 	}
 	if len(p.Changes) == 0 {
 		return nil
 	}
-	if saved && opts.MaxDeleteSet {
-		p.DeleteCheck = apply.WithMaxDeletePercent(p.DeleteCheck, opts.MaxDeletePercent)
-	}
-	if err := apply.CheckDeletes(p, opts.Force); err != nil {
-		return withCode(exitRefused, err)
+	if err := apply.CheckDeletes(p, opts.MaxDeletePercent, opts.Force); err != nil {
+		var refused *apply.RefusedError
+		if errors.As(err, &refused) {
+			return withCode(exitRefused, err)
+		}
+		return err
 	}
 	if !opts.AutoApprove {
 		if err := confirm(s, len(p.Changes)); err != nil {
@@ -174,34 +181,45 @@ func runApply(ctx context.Context, ss *session, opts applyOptions, s *streams) e
 	return runErr
 }
 
+// setDeleteCheck gives p the delete check dc, replacing the warning of the check p carried.
+func setDeleteCheck(p *plan.Plan, dc plan.DeleteCheck) {
+	if old := p.DeleteCheck.Warning(); old != "" {
+		p.Warnings = slices.DeleteFunc(p.Warnings, func(w string) bool { return w == old })
+	}
+	p.DeleteCheck = dc
+	if w := dc.Warning(); w != "" {
+		p.Warnings = append(p.Warnings, w)
+	}
+}
+
 // applyPlan returns the plan to apply: a saved plan, checked against the live state, or one
-// computed from the state files. saved says which.
-func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) (*plan.Plan, bool, error) {
+// computed from the state files.
+func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) (*plan.Plan, error) {
 	if len(opts.Paths) == 1 {
 		if data, ok := readPlanFile(opts.Paths[0]); ok {
 			p, err := plan.ReadJSON(bytes.NewReader(data))
 			if err != nil {
-				return nil, false, fmt.Errorf("apply: %s: %w", opts.Paths[0], err)
+				return nil, fmt.Errorf("apply: %s: %w", opts.Paths[0], err)
 			}
 			if err := apply.CheckStale(ctx, p, ss.API, plan.Target{APIURL: ss.APIURL}); err != nil {
-				return nil, false, err
+				return nil, err
 			}
-			return p, true, nil
+			return p, nil
 		}
 	}
 	desired, err := spec.Load(opts.Paths, s.Getenv)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	lv, err := live.Read(ctx, ss.API, desired, live.Options{Parallelism: opts.Parallelism})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	p, err := plan.Compute(desired, lv, plan.Options{
 		MaxDeletePercent: opts.MaxDeletePercent,
 		Target:           plan.Target{APIURL: ss.APIURL},
 	})
-	return p, false, err
+	return p, err
 }
 
 // readPlanFile returns the content of path when it is a saved plan: a file holding a JSON

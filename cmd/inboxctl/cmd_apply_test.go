@@ -406,3 +406,101 @@ func TestApplySavedPlan(t *testing.T) {
 	}
 	requireNoChanges(t, srv, dir, "after the saved plan")
 }
+
+// twelveManagedUsers seeds 12 users carrying acme's marker and returns a state directory that
+// declares none of them, so its plan deletes all 12.
+func twelveManagedUsers(t *testing.T, srv *sandbox.Server) string {
+	t.Helper()
+	var users []sandbox.SeedUser
+	for i := range 12 {
+		users = append(users, sandbox.SeedUser{Email: fmt.Sprintf("u%02d@example.com", i), Metadata: map[string]string{spec.ManagedByKey: "acme"}})
+	}
+	if _, err := srv.Seed(context.Background(), sandbox.SeedData{Users: users}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeStateFile(t, dir, lifeHeader+"users: []\n")
+	return dir
+}
+
+// TestApplySavedPlanRedoesDeleteCheck: apply makes the delete check itself, with its own
+// threshold and D counted from the plan's changes, whatever the plan file says about it.
+func TestApplySavedPlanRedoesDeleteCheck(t *testing.T) {
+	srv := sandboxtest.New(t, sandbox.Options{})
+	dir := twelveManagedUsers(t, srv)
+	env := applyEnv(srv)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if code, _, stderr := runCmd(env, "plan", "--max-delete-percent", "100", "--out", planFile, dir); code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// edited rewrites the plan file's JSON object with edit and returns the new file.
+	edited := func(edit func(m map[string]any)) string {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(t.TempDir(), "plan.json")
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	const refusal = "apply: refused by the delete check: the plan deletes more than 25% of total: 12 of 12, users: 12 of 12; nothing was changed"
+	const warning = "Warning: delete check failed: the plan deletes more than 25% of what this state could delete (total: 12 of 12, users: 12 of 12)"
+	tests := []struct {
+		name       string
+		file       string
+		args       []string
+		wantCode   int
+		wantStderr string
+		wantStdout string // "" for none
+	}{
+		{"plan made with a lenient threshold", planFile, nil, exitRefused, refusal, warning},
+		{"stored verdict says passed", edited(func(m map[string]any) {
+			dc := m["delete_check"].(map[string]any)
+			dc["failed"], dc["max_percent"] = false, 100.0
+			for _, c := range dc["counts"].([]any) {
+				c.(map[string]any)["failed"] = false
+				c.(map[string]any)["deletes"] = 0.0
+			}
+			m["warnings"] = nil
+		}), nil, exitRefused, refusal, warning},
+		{"delete check removed", edited(func(m map[string]any) { delete(m, "delete_check") }), nil,
+			exitError, "apply: the plan deletes or replaces users but records no live count of users for the delete check", ""},
+		{"live counts removed, even with --force", edited(func(m map[string]any) {
+			m["delete_check"].(map[string]any)["counts"] = []any{}
+		}), []string{"--force"}, exitError, "records no live count of users", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := writes(srv)
+			code, stdout, stderr := runApplyCmd(env, append(append([]string{"--auto-approve"}, tt.args...), tt.file)...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) {
+				t.Fatalf("exit %d, want %d with %q; stderr:\n%s", code, tt.wantCode, tt.wantStderr, stderr)
+			}
+			if tt.wantStdout != "" && !strings.Contains(stdout, tt.wantStdout) {
+				t.Errorf("the printed plan lacks the redone check's warning %q:\n%s", tt.wantStdout, stdout)
+			}
+			if strings.Contains(stdout, "more than 100%") {
+				t.Errorf("the printed plan shows the plan file's stale warning:\n%s", stdout)
+			}
+			if w := writes(srv); w != before {
+				t.Errorf("sent %d writes", w-before)
+			}
+		})
+	}
+	// The same plan goes through with apply's own lenient threshold.
+	if code, _, stderr := runApplyCmd(env, "--auto-approve", "--max-delete-percent", "100", planFile); code != exitOK {
+		t.Fatalf("apply --max-delete-percent 100: exit %d\n%s", code, stderr)
+	}
+	requireNoChanges(t, srv, dir, "after the lenient apply")
+}
