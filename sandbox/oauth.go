@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -258,6 +259,9 @@ func (s *Server) refresh(ctx context.Context, req *tokenRequest) (*tokenResponse
 		resp, err = s.issue(ctx, tx, family, clientID, audience, true)
 		return err
 	})
+	if reuse != nil {
+		s.access.forget() // the family's access tokens were revoked
+	}
 	if err == nil && reuse != nil {
 		err = reuse
 	}
@@ -323,6 +327,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+	s.access.forget()
 	if err != nil {
 		s.writeOAuthError(w, r, err)
 		return
@@ -332,7 +337,8 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkBearer checks the request's access token: present, known, not expired, not revoked, for
-// this server's audience.
+// this server's audience. What the store says of a token is remembered in s.access, so that a
+// token is looked up once rather than on every request.
 func (s *Server) checkBearer(ctx context.Context, r *http.Request) *apiError {
 	unauthorized := func(msg string) *apiError { return newError(http.StatusUnauthorized, "unauthorized", "%s", msg) }
 	h := r.Header.Get("Authorization")
@@ -340,25 +346,96 @@ func (s *Server) checkBearer(ctx context.Context, r *http.Request) *apiError {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 		return unauthorized("a bearer token is required")
 	}
-	var audience string
-	var expiresAt int64
-	var revoked bool
-	err := s.rd.QueryRowContext(ctx, `SELECT audience, expires_at, revoked FROM tokens WHERE hash = ? AND kind = 'access'`,
-		hashToken(strings.TrimSpace(tok))).Scan(&audience, &expiresAt, &revoked)
+	hash := hashToken(strings.TrimSpace(tok))
+	e, ok := s.access.get(hash)
+	if !ok {
+		gen := s.access.generation()
+		err := s.rd.QueryRowContext(ctx, `SELECT audience, expires_at, revoked FROM tokens WHERE hash = ? AND kind = 'access'`,
+			hash).Scan(&e.audience, &e.expiresAt, &e.revoked)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return unauthorized("unknown token")
+		case err != nil:
+			s.log.Error("sandbox: token lookup", "err", err)
+			return newError(http.StatusServiceUnavailable, "unavailable", "token lookup failed")
+		}
+		s.access.put(gen, hash, e)
+	}
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return unauthorized("unknown token")
-	case err != nil:
-		s.log.Error("sandbox: token lookup", "err", err)
-		return newError(http.StatusServiceUnavailable, "unavailable", "token lookup failed")
-	case revoked:
+	case e.revoked:
 		return unauthorized("token revoked")
-	case time.Now().UnixNano() >= expiresAt:
+	case time.Now().UnixNano() >= e.expiresAt:
 		return unauthorized("token expired")
-	case audience != s.opts.Audience:
+	case e.audience != s.opts.Audience:
 		return unauthorized("token is for another audience")
 	}
 	return nil
+}
+
+// accessEntry is what the store says of an access token.
+type accessEntry struct {
+	audience  string
+	expiresAt int64 // Unix nanoseconds
+	revoked   bool
+}
+
+// maxAccessEntries bounds the access-token cache; past it, expired entries are dropped, and if
+// that is not enough, all of them.
+const maxAccessEntries = 10000
+
+// accessCache remembers access tokens by hash. Only revocation changes a stored access token,
+// and every revocation goes through this server and calls forget, so an entry stays true; a
+// lookup that raced with a revocation is not stored (the generation changed). A database file
+// is used by one sandbox at a time.
+type accessCache struct {
+	mu  sync.RWMutex
+	gen uint64
+	m   map[string]accessEntry
+}
+
+func (c *accessCache) get(hash string) (accessEntry, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.m[hash]
+	return e, ok
+}
+
+// generation is to be read before the store is; put stores only if no forget came in between.
+func (c *accessCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *accessCache) put(gen uint64, hash string, e accessEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil {
+		c.m = map[string]accessEntry{}
+	}
+	if len(c.m) >= maxAccessEntries {
+		now := time.Now().UnixNano()
+		for k, v := range c.m {
+			if now >= v.expiresAt {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= maxAccessEntries {
+			clear(c.m)
+		}
+	}
+	c.m[hash] = e
+}
+
+// forget drops every entry; call it after any revocation has been committed (or tried).
+func (c *accessCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
 }
 
 func newToken() string {

@@ -244,6 +244,9 @@ func TestRevoke(t *testing.T) {
 
 	t.Run("access token", func(t *testing.T) {
 		tok := c.clientCredentials()
+		if got := apiStatus(c, tok); got != 200 { // used, so the server knows it, before the revocation
+			t.Fatalf("before revocation: %d", got)
+		}
 		if status, _ := revoke(creds(tok, "access_token")); status != 200 {
 			t.Fatalf("revoke: %d", status)
 		}
@@ -257,6 +260,9 @@ func TestRevoke(t *testing.T) {
 	t.Run("refresh token ends its family", func(t *testing.T) {
 		login := c.passwordLogin()
 		_, next := refresh(c, login.RefreshToken)
+		if got := apiStatus(c, next.AccessToken); got != 200 {
+			t.Fatalf("before revocation: %d", got)
+		}
 		if status, _ := revoke(url.Values{"token": {next.RefreshToken}}, "dev-admin", "dev-secret"); status != 200 {
 			t.Fatalf("revoke: %d", status)
 		}

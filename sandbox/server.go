@@ -109,6 +109,7 @@ type Server struct {
 	db       *sql.DB
 	stmts    *stmtCache // prepared statements, for rd and write transactions
 	rd       reader     // reads outside a transaction
+	access   accessCache
 	writeMu  sync.Mutex // serializes write transactions, so SQLITE_BUSY never reaches a client
 	listener net.Listener
 	http     *http.Server
