@@ -74,6 +74,9 @@ func applyCommand(s *streams) *cli.Command {
 			if opts.Parallelism < 1 {
 				return fmt.Errorf("apply: --parallelism must be at least 1, not %d", opts.Parallelism)
 			}
+			if err := checkMaxDeletePercent("apply", opts.MaxDeletePercent); err != nil {
+				return err
+			}
 			// The interrupt notice and the progress write to stderr from different goroutines.
 			locked := *s
 			locked.Err = &syncWriter{w: s.Err}

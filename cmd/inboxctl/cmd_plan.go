@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,6 +66,9 @@ func planCommand(s *streams) *cli.Command {
 			if err := checkReadOptions("plan", opts.Paths, opts.Format, opts.Parallelism); err != nil {
 				return err
 			}
+			if err := checkMaxDeletePercent("plan", opts.MaxDeletePercent); err != nil {
+				return err
+			}
 			// Invalid files stop the command before anything is sent to the API.
 			desired, err := spec.Load(opts.Paths, s.Getenv)
 			if err != nil {
@@ -92,6 +96,15 @@ func checkReadOptions(cmd string, paths []string, format string, parallelism int
 	}
 	if parallelism < 1 {
 		return fmt.Errorf("%s: --parallelism must be at least 1, not %d", cmd, parallelism)
+	}
+	return nil
+}
+
+// checkMaxDeletePercent refuses a --max-delete-percent that is not a percentage from 0 to 100:
+// NaN would make every comparison of the delete check false, so that it never refuses.
+func checkMaxDeletePercent(cmd string, v float64) error {
+	if math.IsNaN(v) || v < 0 || v > 100 {
+		return fmt.Errorf("%s: --max-delete-percent must be a percentage from 0 to 100, not %g", cmd, v)
 	}
 	return nil
 }

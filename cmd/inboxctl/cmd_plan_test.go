@@ -200,3 +200,35 @@ func TestPlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxDeletePercentRange: a threshold that is not a percentage (NaN makes every comparison
+// false, so the check never refuses) is a usage error, before any file or API is read.
+func TestMaxDeletePercentRange(t *testing.T) {
+	env := func(k string) string {
+		return map[string]string{envAPIURL: "http://127.0.0.1:1", envClientID: "id", envClientSecret: "secret"}[k]
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	for _, cmd := range []string{"plan", "apply"} {
+		for _, tt := range []struct{ value, shown string }{
+			{"NaN", "NaN"}, {"-1", "-1"}, {"100.5", "100.5"}, {"Inf", "+Inf"},
+		} {
+			t.Run(cmd+" "+tt.value, func(t *testing.T) {
+				args := []string{cmd, "--max-delete-percent", tt.value, missing}
+				if cmd == "apply" {
+					args = append(args, "--auto-approve")
+				}
+				code, stdout, stderr := runCmd(env, args...)
+				want := "inboxctl: " + cmd + ": --max-delete-percent must be a percentage from 0 to 100, not " + tt.shown + "\n"
+				if code != exitError || stderr != want || stdout != "" {
+					t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and %q", code, stdout, stderr, want)
+				}
+			})
+		}
+	}
+	for _, v := range []string{"0", "100"} {
+		code, _, stderr := runCmd(env, "plan", "--max-delete-percent", v, missing)
+		if code != exitError || strings.Contains(stderr, "max-delete-percent") {
+			t.Errorf("--max-delete-percent %s: exit %d, stderr %q; want it accepted (and the missing path refused)", v, code, stderr)
+		}
+	}
+}
