@@ -99,10 +99,14 @@ type Result struct {
 	Failed     int
 	Skipped    int
 	NotStarted int
-	// Interrupted says that the context was cancelled before every change had started.
+	// Interrupted says that the context was cancelled (a user interrupt) before every change
+	// had started.
 	Interrupted bool
-	Started     time.Time
-	Duration    time.Duration
+	// DeadlineExceeded says that the context's deadline passed before every change had
+	// started. A deadline is not an interrupt: the two are never both set.
+	DeadlineExceeded bool
+	Started          time.Time
+	Duration         time.Duration
 }
 
 // ErrPartial is returned (wrapped) by Run when some changes failed or were skipped: the plan is
@@ -113,15 +117,31 @@ var ErrPartial = errors.New("apply: partly applied")
 // change had started (exit code 130).
 var ErrInterrupted = errors.New("apply: interrupted")
 
+// ErrDeadline is returned (wrapped) by Run when its context's deadline passed before every change
+// had started. The error also wraps ErrPartial when some change was done, failed or skipped;
+// alone, it means that nothing was sent.
+var ErrDeadline = errors.New("apply: deadline exceeded")
+
+// runError is an error of Run that wraps several sentinels.
+type runError struct {
+	msg  string
+	errs []error
+}
+
+func (e *runError) Error() string   { return e.msg }
+func (e *runError) Unwrap() []error { return e.errs }
+
 // Run carries out the changes of p through c, each as soon as the changes it depends on have
 // succeeded, with at most opts.Parallelism in flight. obs may be nil.
 //
 // Cancelling ctx stops new changes from starting; the requests in flight are sent with
 // context.WithoutCancel(ctx) and finish (the API client bounds each request's own time), so no
-// change is left half done by an interrupt. Run returns the Result in every case, with a nil
-// error when every change is done, an error wrapping ErrInterrupted when the run was
-// interrupted, one wrapping ErrPartial when changes failed or were skipped, and another error,
-// before anything is sent, when the plan's dependencies are invalid.
+// change is left half done by an interrupt. A deadline on ctx stops new changes the same way.
+// Run returns the Result in every case, with a nil error when every change is done, an error
+// wrapping ErrInterrupted when the run was interrupted, one wrapping ErrDeadline (and ErrPartial
+// if anything was done, failed or skipped) when the deadline passed first, one wrapping
+// ErrPartial when changes failed or were skipped, and another error, before anything is sent,
+// when the plan's dependencies are invalid.
 func Run(ctx context.Context, p *plan.Plan, c API, opts Options, obs Observer) (*Result, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = DefaultParallelism
@@ -208,9 +228,23 @@ func Run(ctx context.Context, p *plan.Plan, c API, opts Options, obs Observer) (
 			res.NotStarted++
 		}
 	}
-	res.Interrupted = res.NotStarted > 0 && ctx.Err() != nil
+	if res.NotStarted > 0 && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			res.DeadlineExceeded = true
+		} else {
+			res.Interrupted = true
+		}
+	}
 	res.Duration = time.Since(res.Started)
 	switch {
+	case res.DeadlineExceeded && res.Done+res.Failed+res.Skipped == 0:
+		return res, &runError{msg: ErrDeadline.Error() + " before any change started: nothing was changed", errs: []error{ErrDeadline}}
+	case res.DeadlineExceeded:
+		return res, &runError{
+			msg: fmt.Sprintf("%v, partly applied: %d done, %d failed, %d skipped, %d not started",
+				ErrDeadline, res.Done, res.Failed, res.Skipped, res.NotStarted),
+			errs: []error{ErrDeadline, ErrPartial},
+		}
 	case res.Interrupted:
 		return res, fmt.Errorf("%w: %d done, %d failed, %d skipped, %d not started", ErrInterrupted, res.Done, res.Failed, res.Skipped, res.NotStarted)
 	case res.Failed+res.Skipped+res.NotStarted > 0:

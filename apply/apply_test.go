@@ -347,6 +347,92 @@ func TestRunCancelledBeforeStart(t *testing.T) {
 	}
 }
 
+// deadlineCtx is a context whose deadline passes when expire is called, so that a test decides
+// when the command's --timeout runs out.
+type deadlineCtx struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newDeadlineCtx() *deadlineCtx {
+	return &deadlineCtx{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *deadlineCtx) Done() <-chan struct{} { return c.done }
+
+func (c *deadlineCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (c *deadlineCtx) expire() { c.once.Do(func() { close(c.done) }) }
+
+// TestRunDeadline: a deadline is not a user interrupt. Run stops starting changes as for an
+// interrupt, lets the ones in flight finish, and reports the deadline: partly applied when
+// something was done, failed or skipped, and nothing changed when nothing had started.
+func TestRunDeadline(t *testing.T) {
+	users := func(n int) []plan.Change {
+		var out []plan.Change
+		for i := range n {
+			out = append(out, createUser(fmt.Sprintf("u%02d@example.com", i)))
+		}
+		return out
+	}
+	t.Run("mid-run", func(t *testing.T) {
+		f := newFake()
+		ctx := newDeadlineCtx()
+		f.onWrite = func(n int) {
+			if n == 3 {
+				ctx.expire()
+			}
+		}
+		res, err := Run(ctx, newPlan(f, users(10)...), f, Options{Parallelism: 1}, nil)
+		if !errors.Is(err, ErrDeadline) || !errors.Is(err, ErrPartial) || errors.Is(err, ErrInterrupted) {
+			t.Fatalf("err = %v, want ErrDeadline and ErrPartial, not ErrInterrupted", err)
+		}
+		if want := "apply: deadline exceeded, partly applied: 3 done, 0 failed, 0 skipped, 7 not started"; err.Error() != want {
+			t.Errorf("error %q, want %q", err, want)
+		}
+		if !res.DeadlineExceeded || res.Interrupted || res.Done != 3 || res.NotStarted != 7 || len(f.users) != 3 {
+			t.Errorf("result: deadline %v interrupted %v done %d not started %d users %d; want true false 3 7 3",
+				res.DeadlineExceeded, res.Interrupted, res.Done, res.NotStarted, len(f.users))
+		}
+	})
+	t.Run("before any change started", func(t *testing.T) {
+		f := newFake()
+		ctx := newDeadlineCtx()
+		ctx.expire()
+		res, err := Run(ctx, newPlan(f, users(2)...), f, Options{}, nil)
+		if !errors.Is(err, ErrDeadline) || errors.Is(err, ErrPartial) || errors.Is(err, ErrInterrupted) {
+			t.Fatalf("err = %v, want ErrDeadline alone", err)
+		}
+		if want := "apply: deadline exceeded before any change started: nothing was changed"; err.Error() != want {
+			t.Errorf("error %q, want %q", err, want)
+		}
+		if !res.DeadlineExceeded || res.NotStarted != 2 || f.writes != 0 {
+			t.Errorf("deadline %v, not started %d, writes %d; want true, 2 and 0", res.DeadlineExceeded, res.NotStarted, f.writes)
+		}
+	})
+	t.Run("after every change started", func(t *testing.T) {
+		f := newFake()
+		ctx := newDeadlineCtx()
+		f.onWrite = func(n int) {
+			if n == 2 {
+				ctx.expire() // the last change is in flight: it finishes, nothing is left
+			}
+		}
+		res, err := Run(ctx, newPlan(f, users(2)...), f, Options{Parallelism: 1}, nil)
+		if err != nil || res.DeadlineExceeded || res.Done != 2 {
+			t.Errorf("err %v, deadline %v, done %d; want a complete run", err, res.DeadlineExceeded, res.Done)
+		}
+	})
+}
+
 func TestRunInvalidDependencies(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -4,7 +4,8 @@
 // succeeded, with at most Options.Parallelism changes in flight, and reports progress as events
 // to an Observer rather than printing anything. A failed change skips everything that depends on
 // it, transitively; independent changes go on. Cancelling the context passed to Run stops new
-// work; the requests already in flight finish, and the Result says the run was interrupted.
+// work; the requests already in flight finish, and the Result says the run was interrupted, or,
+// when the context's deadline passed, that the deadline was exceeded (not an interrupt).
 //
 // Before anything is sent, CheckDeletes makes the delete check (CONTRACT 2.3) again with the
 // caller's threshold, counting the plan's deletes itself rather than trusting the verdict a saved

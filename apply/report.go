@@ -22,8 +22,9 @@ type Counters struct {
 // nightly runs feed. It holds no secret: keys, ids, statuses, counts and error messages only.
 type Report struct {
 	FormatVersion string `json:"format_version"`
-	// Status is "done" (every change done), "partial" (some failed or were skipped) or
-	// "interrupted".
+	// Status is "done" (every change done), "partial" (some failed or were skipped),
+	// "interrupted" (a user interrupt) or "deadline_exceeded" (the command's deadline passed
+	// before every change had started).
 	Status          string         `json:"status"`
 	Started         time.Time      `json:"started"`
 	DurationSeconds float64        `json:"duration_seconds"`
@@ -77,6 +78,8 @@ func NewReport(r *Result, c Counters) Report {
 	switch {
 	case r.Interrupted:
 		rep.Status = "interrupted"
+	case r.DeadlineExceeded:
+		rep.Status = "deadline_exceeded"
 	case r.Failed+r.Skipped+r.NotStarted > 0:
 		rep.Status = "partial"
 	}

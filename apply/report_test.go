@@ -62,6 +62,7 @@ func TestReportStatus(t *testing.T) {
 		{"failed", Result{Done: 2, Failed: 1}, "partial"},
 		{"skipped", Result{Done: 2, Skipped: 1}, "partial"},
 		{"interrupted", Result{Done: 1, NotStarted: 2, Interrupted: true}, "interrupted"},
+		{"deadline", Result{Done: 1, NotStarted: 2, DeadlineExceeded: true}, "deadline_exceeded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

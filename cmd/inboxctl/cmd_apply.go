@@ -50,7 +50,8 @@ func applyCommand(s *streams) *cli.Command {
 			"from plan --out) is first checked against the live state and refused when it is stale.\n" +
 			"Exit codes: 0 done, 1 error before any change, 3 partly applied, 4 refused by the delete\n" +
 			"check, 130 interrupted. The first SIGINT/SIGTERM lets the requests in flight finish; a\n" +
-			"second one exits at once.",
+			"second one exits at once. --timeout running out is not an interrupt: no new change starts,\n" +
+			"the requests in flight finish, and the exit is 3 (1 when no change had started).",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking (required without a terminal)"},
 			&cli.IntFlag{Name: "parallelism", Value: apply.DefaultParallelism, Usage: "changes in flight at once"},
@@ -173,6 +174,13 @@ func runApply(ctx context.Context, ss *session, opts applyOptions, s *streams) e
 			fmt.Fprintf(s.Err, "inboxctl: warning: %v\n", err)
 		}
 	}
+	return runOutcome(runErr)
+}
+
+// runOutcome gives the error of apply.Run its exit code: 130 for an interrupt, 3 when partly
+// applied (a deadline that came after some change started included), and 1 for anything else,
+// such as a deadline that came before any change started (nothing changed).
+func runOutcome(runErr error) error {
 	switch {
 	case runErr == nil:
 		return nil
@@ -320,7 +328,9 @@ func printSummary(w io.Writer, r *apply.Result) {
 	switch {
 	case r.Interrupted:
 		verb = "Apply interrupted"
-	case r.Failed+r.Skipped > 0:
+	case r.DeadlineExceeded:
+		verb = "Apply stopped: deadline exceeded"
+	case r.Failed+r.Skipped+r.NotStarted > 0:
 		verb = "Apply partly done"
 	}
 	fmt.Fprintf(w, "%s: %d done, %d failed, %d skipped, %d not started (%s).\n",

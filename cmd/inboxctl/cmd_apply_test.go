@@ -504,3 +504,63 @@ func TestApplySavedPlanRedoesDeleteCheck(t *testing.T) {
 	}
 	requireNoChanges(t, srv, dir, "after the lenient apply")
 }
+
+// TestApplyTimeoutIsNotAnInterrupt: --timeout running out mid-apply reports the deadline, not an
+// interrupt, and exits 3 (partly applied); a re-run finishes the job.
+func TestApplyTimeoutIsNotAnInterrupt(t *testing.T) {
+	srv := sandboxtest.New(t, sandbox.Options{Latency: 40 * time.Millisecond})
+	dir := t.TempDir()
+	manyCreates(t, dir, 40) // 84 changes at 40 ms, one at a time: over 3 s
+	env := applyEnv(srv)
+	report := filepath.Join(t.TempDir(), "report.json")
+	code, _, stderr := runApplyCmd(env, "--auto-approve", "--parallelism", "1", "--timeout", "1500ms", "--report", report, dir)
+	if code != exitPartial {
+		t.Fatalf("exit %d, want 3\n%s", code, stderr)
+	}
+	for _, want := range []string{"Apply stopped: deadline exceeded:", "inboxctl: apply: deadline exceeded, partly applied:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "interrupt") {
+		t.Errorf("a deadline is reported as an interrupt:\n%s", stderr)
+	}
+	var rep apply.Report
+	if data, err := os.ReadFile(report); err != nil || json.Unmarshal(data, &rep) != nil || rep.Status != "deadline_exceeded" {
+		t.Errorf("report status %q (%v), want deadline_exceeded", rep.Status, err)
+	}
+	if p := computePlan(t, srv, dir); len(p.Changes) == 0 || len(p.Changes) == 84 {
+		t.Fatalf("after the deadline %d changes are left; want some done and some not", len(p.Changes))
+	}
+	if code, _, stderr := runApplyCmd(env, "--auto-approve", "--parallelism", "8", dir); code != exitOK {
+		t.Fatalf("re-run: exit %d\n%s", code, stderr)
+	}
+	requireNoChanges(t, srv, dir, "after the re-run")
+}
+
+// TestRunOutcomeExitCodes: the exit code of a run that the deadline or an interrupt stopped
+// before any change started: 1 (nothing changed, not an interrupt) and 130.
+func TestRunOutcomeExitCodes(t *testing.T) {
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Changes: []plan.Change{{Action: plan.Create, Kind: plan.KindUser, Key: "a@example.com", Cause: -1,
+		After: &plan.Values{Email: "a@example.com"}}}}
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	cancelled, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want int
+	}{
+		{"deadline before any change", expired, exitError},
+		{"interrupt before any change", cancelled, exitInterrupted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := apply.Run(tt.ctx, p, nil, apply.Options{}, nil) // nothing starts: the API is never used
+			if got := exitCode(runOutcome(err)); got != tt.want {
+				t.Errorf("exit %d for %v, want %d", got, err, tt.want)
+			}
+		})
+	}
+}
