@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -71,7 +72,8 @@ func (e *StaleError) Error() string {
 const staleConcurrency = 8
 
 // CheckStale refuses, with a *StaleError, a plan made for another API URL, application or
-// account than target, or one whose resources changed since it was made. It re-reads only what
+// account than target (API URLs compared without user:password and trailing slash), or one
+// whose resources changed since it was made. It re-reads only what
 // the plan touches: each user, account and app client it updates, deletes or replaces, by id;
 // the members of each account with member changes; and, for creates, whether the key now
 // exists: users in the user list, accounts among their parent's children, members among their
@@ -87,7 +89,7 @@ func CheckStale(ctx context.Context, p *plan.Plan, c API, target plan.Target) er
 			diffs = append(diffs, fmt.Sprintf("target: the plan was made for %s %q, this run uses %q", what, planned, now))
 		}
 	}
-	sameTarget("API URL", strings.TrimRight(p.Target.APIURL, "/"), strings.TrimRight(target.APIURL, "/"))
+	sameTarget("API URL", comparableURL(p.Target.APIURL), comparableURL(target.APIURL))
 	sameTarget("application", p.Target.Application, target.Application)
 	sameTarget("account", p.Target.Account, target.Account)
 	sameTarget("owner", p.Target.Owner, target.Owner)
@@ -105,6 +107,18 @@ func CheckStale(ctx context.Context, p *plan.Plan, c API, target plan.Target) er
 		return &StaleError{Differences: diffs}
 	}
 	return nil
+}
+
+// comparableURL returns an API URL without user:password (never to be shown) and without a
+// trailing slash, the form in which targets are compared. A URL that does not parse gives a
+// placeholder, since it may hold anything.
+func comparableURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a valid URL)"
+	}
+	u.User = nil
+	return strings.TrimRight(u.String(), "/")
 }
 
 type staleCheck struct {

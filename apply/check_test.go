@@ -151,6 +151,16 @@ func TestCheckStale(t *testing.T) {
 			want:   []string{`target: the plan was made for API URL "https://api.example.com", this run uses "https://other.example.com"`},
 		},
 		{
+			name:   "the same URL with credentials in it",
+			change: func(*fakeAPI, map[string]string) {},
+			target: plan.Target{APIURL: "https://admin:s3cret@api.example.com/", Application: "app_demo"},
+		},
+		{
+			name:   "another URL with credentials in it",
+			target: plan.Target{APIURL: "https://admin:s3cret@other.example.com", Application: "app_demo"},
+			want:   []string{`target: the plan was made for API URL "https://api.example.com", this run uses "https://other.example.com"`},
+		},
+		{
 			name:   "another application and account",
 			target: plan.Target{Application: "app_x", Account: "acc_x"},
 			want: []string{

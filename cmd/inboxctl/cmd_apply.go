@@ -212,7 +212,7 @@ func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) 
 			if err != nil {
 				return nil, fmt.Errorf("apply: %s: %w", opts.Paths[0], err)
 			}
-			if err := apply.CheckStale(ctx, p, ss.API, plan.Target{APIURL: ss.APIURL}); err != nil {
+			if err := apply.CheckStale(ctx, p, ss.API, plan.Target{APIURL: targetURL(ss.APIURL)}); err != nil {
 				return nil, err
 			}
 			return p, nil
@@ -228,7 +228,7 @@ func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) 
 	}
 	p, err := plan.Compute(desired, lv, plan.Options{
 		MaxDeletePercent: opts.MaxDeletePercent,
-		Target:           plan.Target{APIURL: ss.APIURL},
+		Target:           plan.Target{APIURL: targetURL(ss.APIURL)},
 	})
 	return p, err
 }

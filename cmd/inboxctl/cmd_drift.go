@@ -52,7 +52,7 @@ func driftCommand(s *streams) *cli.Command {
 				return err
 			}
 			defer ss.Close(ctx)
-			return runDrift(ctx, ss.API, ss.APIURL, desired, opts, s)
+			return runDrift(ctx, ss.API, targetURL(ss.APIURL), desired, opts, s)
 		},
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -81,7 +83,7 @@ func planCommand(s *streams) *cli.Command {
 				return err
 			}
 			defer ss.Close(ctx)
-			return runPlan(ctx, ss.API, ss.APIURL, desired, opts, s)
+			return runPlan(ctx, ss.API, targetURL(ss.APIURL), desired, opts, s)
 		},
 	}
 }
@@ -100,6 +102,18 @@ func checkReadOptions(cmd string, paths []string, format string, parallelism int
 	return nil
 }
 
+// targetURL returns the API URL as a plan or drift report records it: without the user:password
+// a URL may carry (which would end up in the JSON output and the PLANFILE) and without a trailing
+// slash. A URL that does not parse (openSession refuses those) gives "".
+func targetURL(apiURL string) string {
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	return strings.TrimRight(u.String(), "/")
+}
+
 // checkMaxDeletePercent refuses a --max-delete-percent that is not a percentage from 0 to 100:
 // NaN would make every comparison of the delete check false, so that it never refuses.
 func checkMaxDeletePercent(cmd string, v float64) error {
@@ -110,7 +124,8 @@ func checkMaxDeletePercent(cmd string, v float64) error {
 }
 
 // runPlan reads the live state in the scope of desired through c, computes the plan and writes
-// it to stdout in opts.Format (and to opts.Out as JSON).
+// it to stdout in opts.Format (and to opts.Out as JSON). apiURL is recorded in the plan's target
+// as given: pass it through targetURL.
 func runPlan(ctx context.Context, c live.Client, apiURL string, desired *spec.State, opts planOptions, s *streams) error {
 	lv, err := live.Read(ctx, c, desired, live.Options{Parallelism: opts.Parallelism})
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,5 +231,69 @@ func TestMaxDeletePercentRange(t *testing.T) {
 		if code != exitError || strings.Contains(stderr, "max-delete-percent") {
 			t.Errorf("--max-delete-percent %s: exit %d, stderr %q; want it accepted (and the missing path refused)", v, code, stderr)
 		}
+	}
+}
+
+// TestTargetURLWithoutCredentials: user:password in --api-url never reaches the plan (stdout
+// JSON and PLANFILE) or the drift report, and a saved plan's target is compared without them.
+func TestTargetURLWithoutCredentials(t *testing.T) {
+	srv := sandboxtest.New(t, sandbox.Options{})
+	const secret = "PASSW0RD-in-url"
+	withCreds := strings.Replace(srv.URL(), "://", "://admin:"+secret+"@", 1)
+	dir := t.TempDir()
+	writeStateFile(t, dir, lifeHeader+"users:\n  - {email: alice@example.com}\n")
+	env := applyEnv(srv, envAPIURL, withCreds)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	code, planJSON, stderr := runCmd(env, "plan", "--format", "json", "--out", planFile, dir)
+	if code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	fileJSON, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, driftJSON, stderr := runCmd(env, "drift", "--format", "json", dir)
+	if code != exitChanges {
+		t.Fatalf("drift: exit %d\n%s", code, stderr)
+	}
+	for name, out := range map[string]string{"plan --format json": planJSON, "PLANFILE": string(fileJSON), "drift --format json": driftJSON} {
+		if strings.Contains(out, secret) || strings.Contains(out, "admin@") {
+			t.Errorf("%s holds the URL's credentials:\n%s", name, out)
+		}
+		if !strings.Contains(out, `"api_url":"`+srv.URL()+`"`) && !strings.Contains(out, `"api_url": "`+srv.URL()+`"`) {
+			t.Errorf("%s lacks the api_url %q without credentials:\n%s", name, srv.URL(), out)
+		}
+	}
+	// The plan made with credentials in the URL applies to the same URL without them, and the
+	// other way round a plan file holding them (an older inboxctl) is compared without them.
+	if code, _, stderr := runApplyCmd(applyEnv(srv), "--auto-approve", planFile); code != exitOK {
+		t.Fatalf("apply of the plan without the URL's credentials: exit %d\n%s", code, stderr)
+	}
+	writeStateFile(t, dir, lifeHeader+"users:\n  - {email: alice@example.com}\n  - {email: bob@example.com}\n")
+	old := computePlan(t, srv, dir)
+	old.Target.APIURL = withCreds + "/"
+	var b bytes.Buffer
+	if err := plan.RenderJSON(&b, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planFile, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runApplyCmd(applyEnv(srv), "--auto-approve", planFile); code != exitOK || strings.Contains(stdout+stderr, secret) {
+		t.Fatalf("apply of a plan file holding the URL's credentials: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// A plan for another URL is refused, naming both URLs without credentials.
+	old.Target.APIURL = "https://admin:" + secret + "@api.example.com"
+	b.Reset()
+	if err := plan.RenderJSON(&b, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planFile, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runApplyCmd(env, "--auto-approve", planFile)
+	want := fmt.Sprintf(`target: the plan was made for API URL "https://api.example.com", this run uses %q`, srv.URL())
+	if code != exitError || !strings.Contains(stderr, want) || strings.Contains(stdout+stderr, secret) {
+		t.Fatalf("a plan for another URL: exit %d, want 1 with %q\n%s\n%s", code, want, stdout, stderr)
 	}
 }
