@@ -76,6 +76,9 @@ func (b *builder) deleteCheck(changes []Change, maxPercent float64) DeleteCheck 
 		deletes[kindCountName(c.Kind)]++
 	}
 	for _, k := range []string{countUsers, countAccounts, countMembers, countAppClients} {
+		// Whatever the plan deletes is live and deletable, so |L| is never below |D|: the same
+		// rule apply uses when it redoes the check (apply.RedoDeleteCheck), so both agree.
+		live[k] = max(live[k], deletes[k])
 		live[countTotal] += live[k]
 		deletes[countTotal] += deletes[k]
 	}

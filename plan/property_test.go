@@ -364,6 +364,7 @@ func TestPropertyApplyThenPlanIsEmpty(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		checkOrder(t, seed, p)
+		checkDeleteCounts(t, seed, p)
 		for _, c := range p.Changes {
 			seen[string(c.Action)+" "+string(c.Kind)]++
 		}
@@ -384,6 +385,25 @@ func TestPropertyApplyThenPlanIsEmpty(t *testing.T) {
 		"update appClient", "delete appClient", "replace appClient"} {
 		if seen[k] == 0 {
 			t.Errorf("no random plan had a %s change", k)
+		}
+	}
+}
+
+// checkDeleteCounts asserts that the delete check counts every delete and replacement of the plan
+// (D) and never counts fewer deletable live resources than it deletes (|L| >= |D|), per kind and
+// in total: the figures apply recounts from the changes must agree with the plan's.
+func checkDeleteCounts(t *testing.T, seed int64, p *Plan) {
+	t.Helper()
+	d := map[string]int{}
+	for _, c := range p.Changes {
+		if c.Action == Delete || c.Action == Replace {
+			d[kindCountName(c.Kind)]++
+			d[countTotal]++
+		}
+	}
+	for _, kc := range p.DeleteCheck.Counts {
+		if kc.Deletes != d[kc.Kind] || kc.Live < kc.Deletes {
+			t.Fatalf("seed %d: delete check %s: live %d, deletes %d; the plan deletes %d", seed, kc.Kind, kc.Live, kc.Deletes, d[kc.Kind])
 		}
 	}
 }

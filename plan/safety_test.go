@@ -301,6 +301,9 @@ func TestIgnoredUsersMembershipsAreKept(t *testing.T) {
 			},
 			want:      []string{"delete member p/a@contractor.example.com cause=1", "delete account p deps=[0]"},
 			takesDown: map[string][]string{"p": {"member p/a@contractor.example.com"}},
+			// The member is not in L as such, but what a plan deletes is live and deletable:
+			// |L| is raised to |D|, as apply does when it redoes the check.
+			counts: map[string][2]int{countMembers: {1, 1}},
 		},
 		{
 			name: "members of another owner's users stay pruned",
