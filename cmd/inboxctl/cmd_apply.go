@@ -148,6 +148,10 @@ func runApply(ctx context.Context, ss *session, opts applyOptions, s *streams) e
 		return err
 	}
 	if len(p.Changes) == 0 {
+		// A nightly run that finds nothing to do still leaves its report for the log system.
+		if opts.ReportFile != "" {
+			return writeReportFile(opts.ReportFile, &apply.Result{Started: time.Now()}, ss)
+		}
 		return nil
 	}
 	if err := apply.CheckDeletes(p, opts.MaxDeletePercent, opts.Force); err != nil {

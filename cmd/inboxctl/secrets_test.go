@@ -77,6 +77,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			writeFile(t, filepath.Join(state, "s.yaml"), "version: 1\nowner: secrets\napplication: app_demo\naccount: acc_root\nusers:\n"+users.String())
 			planFile := filepath.Join(dir, "plan.json")
 			report := filepath.Join(dir, "report.json")
+			noopReport := filepath.Join(dir, "noop-report.json") // an apply with nothing to do reports too
 			exportDir := filepath.Join(dir, "export")
 
 			env := map[string]string{
@@ -91,7 +92,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				{"validate", state},
 				{"plan", state, "--format", "json", "--out", planFile},
 				{"apply", planFile, "--auto-approve", "--parallelism", "2", "--report", report},
-				{"apply", state, "--auto-approve"},
+				{"apply", state, "--auto-approve", "--report", noopReport},
 				{"drift", state, "--format", "json"},
 				{"export", "--out", exportDir},
 			} {
@@ -103,7 +104,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				all.WriteString(out.String())
 				all.WriteString(errb.String())
 			}
-			for _, f := range []string{planFile, report} {
+			for _, f := range []string{planFile, report, noopReport} {
 				data, err := os.ReadFile(f)
 				if err != nil {
 					t.Fatal(err)
