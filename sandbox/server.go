@@ -104,17 +104,21 @@ type Stats struct {
 
 // Server is a running sandbox. Its methods are safe for concurrent use.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	db       *sql.DB
-	stmts    *stmtCache // prepared statements, for rd and write transactions
-	rd       reader     // reads outside a transaction
-	access   accessCache
-	writeMu  sync.Mutex // serializes write transactions, so SQLITE_BUSY never reaches a client
-	listener net.Listener
-	http     *http.Server
-	serveErr chan error
-	url      string
+	opts    Options
+	log     *slog.Logger
+	db      *sql.DB
+	stmts   *stmtCache // prepared statements, for rd and write transactions
+	rd      reader     // reads outside a transaction
+	access  accessCache
+	writeMu sync.Mutex // serializes write transactions, so SQLITE_BUSY never reaches a client
+	commits atomic.Int64
+	// ckptStop stops the checkpointer; ckptDone is closed once it has stopped (at once for an
+	// in-memory database, which has no WAL).
+	ckptStop, ckptDone chan struct{}
+	listener           net.Listener
+	http               *http.Server
+	serveErr           chan error
+	url                string
 
 	clientIDHash, clientSecretHash [32]byte
 	usernameHash, passwordHash     [32]byte
@@ -171,10 +175,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	s.ckptStop, s.ckptDone = make(chan struct{}), make(chan struct{})
+	if opts.DB == ":memory:" {
+		close(s.ckptDone)
+	} else {
+		go s.checkpointer()
+	}
 	s.stmts = newStmtCache(db)
 	s.rd = reader{s.stmts}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
+		close(s.ckptStop)
+		<-s.ckptDone
+		s.stmts.close()
 		db.Close()
 		return nil, fmt.Errorf("sandbox: listen on %s: %w", opts.Addr, err)
 	}
@@ -221,6 +234,8 @@ func (s *Server) Close() error {
 	if err := <-s.serveErr; err != nil {
 		errs = append(errs, fmt.Errorf("sandbox: serve: %w", err))
 	}
+	close(s.ckptStop)
+	<-s.ckptDone
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.stmts.close()

@@ -100,7 +100,9 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	memory := path == ":memory:"
 	if !memory {
-		pragmas += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		// No automatic checkpoints: the commit that crossed 1,000 WAL pages copied them into the
+		// database file while every other write waited; Server.checkpointer does it aside.
+		pragmas += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)"
 	}
 	db, err := sql.Open("sqlite", path+"?"+pragmas)
 	if err != nil {
@@ -291,6 +293,53 @@ func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
+// checkpointEvery is how often the checkpointer copies new WAL pages into the database file.
+const checkpointEvery = 100 * time.Millisecond
+
+// walRestartFrames is the WAL size (in pages) past which the checkpointer copies the last pages
+// with writes paused. The WAL starts over (instead of growing) only when a write begins with
+// every page of it in the database file, which a passive checkpoint alone never achieves while
+// writes keep coming.
+const walRestartFrames = 4096
+
+// checkpointer copies the WAL into the database file while writes go on (a passive checkpoint
+// takes no lock that writers need), until ckptStop is closed.
+func (s *Server) checkpointer() {
+	defer close(s.ckptDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-s.ckptStop:
+			return
+		case <-t.C:
+		}
+		if n := s.commits.Load(); n != last {
+			last = n
+			if err := s.checkpoint(); err != nil {
+				s.log.Warn("sandbox: checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+// checkpoint runs one passive checkpoint and, when the WAL is large, another one with writes
+// paused (it copies only what the first could not), so that the next write starts the WAL over.
+func (s *Server) checkpoint() error {
+	ctx := context.Background()
+	var busy, frames, copied int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return err
+	}
+	if frames < walRestartFrames {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+}
+
 // writeTx runs fn in a transaction under the writer lock and commits when fn succeeds.
 func (s *Server) writeTx(ctx context.Context, fn func(tx *txn) error) error {
 	s.writeMu.Lock()
@@ -307,6 +356,7 @@ func (s *Server) writeTx(ctx context.Context, fn func(tx *txn) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sandbox: commit: %w", err)
 	}
+	s.commits.Add(1)
 	return nil
 }
 

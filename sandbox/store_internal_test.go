@@ -2,7 +2,12 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestStmtCache checks that a query first met in a write transaction is prepared once the
@@ -57,5 +62,48 @@ func TestStmtCache(t *testing.T) {
 				t.Errorf("bad query cached")
 			}
 		})
+	}
+}
+
+// TestWALStaysBounded checks that, with automatic checkpoints off, the checkpointer keeps the
+// WAL from growing while concurrent writes keep coming: 3,000 user creates write about 60 MB of
+// WAL frames, and the WAL must have started over.
+func TestWALStaysBounded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "wal.db")
+	s, err := Start(ctx, Options{DB: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 375 {
+				err := s.writeTx(ctx, func(tx *txn) error {
+					_, err := insertUser(ctx, tx, DefaultApplicationID, fmt.Sprintf("u%d-%d@example.com", g, i), "", "active", nil, time.Now())
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if i%8 == 0 {
+					time.Sleep(10 * time.Millisecond) // spread over several checkpoint periods
+				}
+			}
+		})
+	}
+	wg.Wait()
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(40 << 20); fi.Size() > limit {
+		t.Errorf("WAL is %d bytes after 3,000 writes, want at most %d (it never started over)", fi.Size(), limit)
+	}
+	var n int
+	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n != 3000 {
+		t.Errorf("users = %d, %v; want 3000", n, err)
 	}
 }
