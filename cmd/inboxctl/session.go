@@ -55,8 +55,11 @@ func openSession(c *cli.Context, s *streams, readOnly bool) (*session, error) {
 
 	// One connection pool for the API and the token endpoint; proxies and extra CAs work as in
 	// every Go program because this is a clone of the default transport.
+	// The default keeps 2 idle connections per host: with more requests in flight, connections
+	// would be closed and dialled again all the time. Keep one per request in flight (the
+	// --parallelism of apply, plan and drift), and at least 64.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
+	tr.MaxIdleConnsPerHost = max(64, c.Int("parallelism"))
 	var base http.RoundTripper = tr
 	if readOnly {
 		base = auth.ReadOnly(base, tokenURL, revokeURL)
