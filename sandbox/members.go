@@ -108,7 +108,7 @@ func (s *Server) createMember(r *http.Request) (*reply, error) {
 		return nil, err
 	}
 	return s.write(r, body, func(tx *txn) (*reply, error) {
-		if _, err := loadAccount(ctx, tx, account); err != nil {
+		if err := exists(ctx, tx, "account", `SELECT 1 FROM accounts WHERE id = ?`, account); err != nil {
 			return nil, err
 		}
 		m, err := insertMember(ctx, tx, account, req.UserID, req.Role, time.Now())
@@ -120,7 +120,7 @@ func (s *Server) createMember(r *http.Request) (*reply, error) {
 }
 
 func insertMember(ctx context.Context, tx *txn, account, userID, role string, now time.Time) (memberJSON, error) {
-	if _, err := loadUser(ctx, tx, userID); err != nil {
+	if err := exists(ctx, tx, "user", `SELECT 1 FROM users WHERE id = ?`, userID); err != nil {
 		return memberJSON{}, err
 	}
 	var existing string

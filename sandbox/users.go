@@ -59,13 +59,19 @@ func loadUser(ctx context.Context, q querier, id string) (userJSON, error) {
 }
 
 func applicationExists(ctx context.Context, q querier, id string) error {
+	return exists(ctx, q, "application", `SELECT 1 FROM applications WHERE id = ?`, id)
+}
+
+// exists runs query, which selects 1 for the row with id, and returns a not_found error naming
+// kind when there is none. It reads no more than that, unlike the load functions.
+func exists(ctx context.Context, q querier, kind, query, id string) error {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM applications WHERE id = ?`, id).Scan(&one)
+	err := q.QueryRowContext(ctx, query, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("application", id)
+		return notFound(kind, id)
 	}
 	if err != nil {
-		return fmt.Errorf("sandbox: load application: %w", err)
+		return fmt.Errorf("sandbox: load %s: %w", kind, err)
 	}
 	return nil
 }
