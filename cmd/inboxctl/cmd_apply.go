@@ -19,7 +19,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/inbox-manager/inboxctl/apply"
-	"github.com/inbox-manager/inboxctl/live"
 	"github.com/inbox-manager/inboxctl/plan"
 	"github.com/inbox-manager/inboxctl/spec"
 )
@@ -226,7 +225,7 @@ func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) 
 	if err != nil {
 		return nil, err
 	}
-	lv, err := live.Read(ctx, ss.API, desired, live.Options{Parallelism: opts.Parallelism})
+	lv, err := readLive(ctx, ss.API, desired, opts.Parallelism, s)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func driftCommand(s *streams) *cli.Command {
 
 // runDrift reads the live state in the scope of desired through c and writes the drift report.
 func runDrift(ctx context.Context, c live.Client, apiURL string, desired *spec.State, opts driftOptions, s *streams) error {
-	lv, err := live.Read(ctx, c, desired, live.Options{Parallelism: opts.Parallelism})
+	lv, err := readLive(ctx, c, desired, opts.Parallelism, s)
 	if err != nil {
 		return err
 	}

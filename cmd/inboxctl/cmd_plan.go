@@ -127,7 +127,7 @@ func checkMaxDeletePercent(cmd string, v float64) error {
 // it to stdout in opts.Format (and to opts.Out as JSON). apiURL is recorded in the plan's target
 // as given: pass it through targetURL.
 func runPlan(ctx context.Context, c live.Client, apiURL string, desired *spec.State, opts planOptions, s *streams) error {
-	lv, err := live.Read(ctx, c, desired, live.Options{Parallelism: opts.Parallelism})
+	lv, err := readLive(ctx, c, desired, opts.Parallelism, s)
 	if err != nil {
 		return err
 	}
