@@ -30,7 +30,8 @@ type session struct {
 	// ReadOnly says the session's transport refuses everything but GET and the token endpoints.
 	ReadOnly bool
 
-	errOut io.Writer
+	errOut    io.Writer
+	transport *http.Transport // the connection pool, closed with the session
 }
 
 // openSession builds the session of a command from the global flags. With readOnly, every request
@@ -81,7 +82,7 @@ func openSession(c *cli.Context, s *streams, readOnly bool) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{API: client, Auth: src, Log: log, APIURL: apiURL, ReadOnly: readOnly, errOut: s.Err}, nil
+	return &session{API: client, Auth: src, Log: log, APIURL: apiURL, ReadOnly: readOnly, errOut: s.Err, transport: tr}, nil
 }
 
 // Close revokes the session's tokens, best effort; a failure is a warning on stderr, not an
@@ -93,6 +94,11 @@ func (ss *session) Close(ctx context.Context) {
 	}
 	if err := ss.Auth.Revoke(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(ss.errOut, "inboxctl: warning: token revocation failed: %v\n", err)
+	}
+	// Idle keep-alive connections would otherwise stay open until the process ends, which keeps
+	// a server's graceful shutdown waiting (an embedded sandbox in tests, for one).
+	if ss.transport != nil {
+		ss.transport.CloseIdleConnections()
 	}
 }
 
