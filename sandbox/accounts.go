@@ -82,22 +82,10 @@ func (s *Server) listAccounts(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list accounts: %w", err)
 	}
-	defer rows.Close()
-	page := accountPage{Data: make([]accountJSON, 0, min(limit, 64))}
-	var lastSeq int64
-	for rows.Next() {
-		if len(page.Data) == limit {
-			page.NextCursor = encodeCursor("accounts:"+parent, lastSeq)
-			break
-		}
-		seq, a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: list accounts: %w", err)
-		}
-		lastSeq = seq
-		page.Data = append(page.Data, a)
-	}
-	if err := rows.Err(); err != nil {
+	var page accountPage
+	page.Data, page.NextCursor, err = readPage(rows, limit, "accounts:"+parent,
+		func(rows *sql.Rows) (int64, accountJSON, error) { return scanAccount(rows) })
+	if err != nil {
 		return nil, fmt.Errorf("sandbox: list accounts: %w", err)
 	}
 	return jsonReply(http.StatusOK, page)

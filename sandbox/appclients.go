@@ -111,23 +111,15 @@ func (s *Server) listAppClients(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list app clients: %w", err)
 	}
-	defer rows.Close()
-	page := appClientPage{AppClientList: []appClientListEntry{}}
-	var lastSeq int64
-	for rows.Next() {
-		if len(page.AppClientList) == limit {
-			page.NextToken = encodeCursor("appclients", lastSeq)
-			break
-		}
-		var id string
-		var e appClientListEntry
-		if err := rows.Scan(&lastSeq, &id, &e.VerificationStatus); err != nil {
-			return nil, fmt.Errorf("sandbox: list app clients: %w", err)
-		}
-		e.AppClientARN = appClientARNPrefix + id
-		page.AppClientList = append(page.AppClientList, e)
-	}
-	if err := rows.Err(); err != nil {
+	var page appClientPage
+	page.AppClientList, page.NextToken, err = readPage(rows, limit, "appclients",
+		func(rows *sql.Rows) (seq int64, e appClientListEntry, err error) {
+			var id string
+			err = rows.Scan(&seq, &id, &e.VerificationStatus)
+			e.AppClientARN = appClientARNPrefix + id
+			return seq, e, err
+		})
+	if err != nil {
 		return nil, fmt.Errorf("sandbox: list app clients: %w", err)
 	}
 	return jsonReply(http.StatusOK, page)

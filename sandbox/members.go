@@ -69,22 +69,10 @@ func (s *Server) listMembers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: list members: %w", err)
 	}
-	defer rows.Close()
-	page := memberPage{Data: make([]memberJSON, 0, min(limit, 64))}
-	var lastSeq int64
-	for rows.Next() {
-		if len(page.Data) == limit {
-			page.NextCursor = encodeCursor("members:"+account, lastSeq)
-			break
-		}
-		seq, m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: list members: %w", err)
-		}
-		lastSeq = seq
-		page.Data = append(page.Data, m)
-	}
-	if err := rows.Err(); err != nil {
+	var page memberPage
+	page.Data, page.NextCursor, err = readPage(rows, limit, "members:"+account,
+		func(rows *sql.Rows) (int64, memberJSON, error) { return scanMember(rows) })
+	if err != nil {
 		return nil, fmt.Errorf("sandbox: list members: %w", err)
 	}
 	return jsonReply(http.StatusOK, page)
