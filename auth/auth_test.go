@@ -193,6 +193,19 @@ func TestTokenErrorsCarryCodeNotBodyAndAreSentOnce(t *testing.T) {
 	}
 }
 
+func TestPasswordGrantSendsTheAudience(t *testing.T) {
+	f := &fakeAuth{}
+	s, _ := newFake(t, f, GrantPassword)
+	if _, err := s.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"grant_type": {"password"}, "username": {"u"}, "password": {"p"}, "audience": {"aud"},
+		"client_id": {"cid"}, "client_secret": {"s3cret"}}
+	if diff := cmp.Diff([]url.Values{want}, f.forms); diff != "" {
+		t.Errorf("password login form (-want +got):\n%s", diff)
+	}
+}
+
 func TestPasswordGrantRefreshesAndLogsInAgainOnInvalidGrant(t *testing.T) {
 	f := &fakeAuth{}
 	s, _ := newFake(t, f, GrantPassword)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,7 +66,9 @@ type Source struct {
 	hc  *http.Client
 	log *slog.Logger
 	cc  *clientcredentials.Config
-	pw  *oauth2.Config
+	pw  *oauth2.Config // password grant: refreshes
+	// login is the password grant's login with the password (see New).
+	login *clientcredentials.Config
 
 	fetch chan struct{} // a one-slot lock held while a token is fetched
 
@@ -143,6 +146,17 @@ func New(cfg Config) (*Source, error) {
 		}
 	case GrantPassword:
 		s.pw = &oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: ep}
+		// oauth2.Config.PasswordCredentialsToken cannot send the audience. The client-credentials
+		// config can send any parameter, and lets grant_type be overridden for this purpose, so
+		// the login goes through it; refreshes stay with s.pw's refreshing source.
+		params := url.Values{"grant_type": {GrantPassword}, "username": {cfg.Username}, "password": {cfg.Password}}
+		if cfg.Audience != "" {
+			params.Set("audience", cfg.Audience)
+		}
+		s.login = &clientcredentials.Config{
+			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, TokenURL: cfg.TokenURL,
+			AuthStyle: oauth2.AuthStyleInParams, EndpointParams: params,
+		}
 	}
 	return s, nil
 }
@@ -256,7 +270,7 @@ func (s *Source) get(ctx context.Context) (*oauth2.Token, error) {
 		}
 		s.mu.Unlock()
 	}
-	t, err := s.pw.PasswordCredentialsToken(ctx, s.cfg.Username, s.cfg.Password)
+	t, err := s.login.Token(ctx)
 	if err != nil {
 		return nil, tokenError(GrantPassword, err)
 	}
