@@ -66,7 +66,7 @@ func globalFlags(s *streams) []cli.Flag {
 		&cli.StringFlag{Name: "api-url", Value: defaultAPIURL, Usage: env("admin API base URL", envAPIURL)},
 		&cli.StringFlag{Name: "token-url", Value: defaultTokenURL, Usage: env("OAuth2 token endpoint", envTokenURL)},
 		&cli.StringFlag{Name: "revoke-url", Usage: env("OAuth2 revocation endpoint (default: the token URL with its last segment replaced by \"revoke\")", envRevokeURL)},
-		&cli.StringFlag{Name: "audience", Value: defaultAudience, Usage: env("audience of the client-credentials token", envAudience)},
+		&cli.StringFlag{Name: "audience", Value: defaultAudience, Usage: env("audience of the tokens (both grants)", envAudience)},
 		&cli.StringFlag{Name: "client-id", Usage: env("OAuth2 client id", envClientID)},
 		&cli.StringFlag{Name: "client-secret", Usage: env("OAuth2 client secret (prefer --client-secret-file or the variable)", envClientSecret)},
 		&cli.StringFlag{Name: "client-secret-file", Usage: env("read the client secret from this file", envClientSecretFile)},
