@@ -215,7 +215,10 @@ func applyPlan(ctx context.Context, ss *session, opts applyOptions, s *streams) 
 			if err != nil {
 				return nil, fmt.Errorf("apply: %s: %w", opts.Paths[0], err)
 			}
-			if err := apply.CheckStale(ctx, p, ss.API, plan.Target{APIURL: targetURL(ss.APIURL)}); err != nil {
+			// A saved plan says what it was made for; this run's API URL, and the application and
+			// account the environment names (the CI job's scope), must be the same.
+			target := plan.Target{APIURL: targetURL(ss.APIURL), Application: s.Getenv(envApplication), Account: s.Getenv(envAccount)}
+			if err := apply.CheckStale(ctx, p, ss.API, target); err != nil {
 				return nil, err
 			}
 			return p, nil

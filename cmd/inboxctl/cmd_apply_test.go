@@ -401,7 +401,19 @@ func TestApplySavedPlan(t *testing.T) {
 	if w := writes(srv); w != before {
 		t.Errorf("an unconfirmed apply sent %d writes", w-before)
 	}
-	if code, stdout, stderr := runApplyCmd(env, "--auto-approve", fresh); code != exitOK || !strings.Contains(stdout, "bob@example.com") {
+	// A job whose environment names another application or account refuses the plan.
+	for _, kv := range [][2]string{{envApplication, "app_other"}, {envAccount, "acc_other"}} {
+		other := applyEnv(srv, kv[0], kv[1])
+		code, _, stderr := runApplyCmd(other, "--auto-approve", fresh)
+		if code != exitError || !strings.Contains(stderr, "target: the plan was made for") || !strings.Contains(stderr, kv[1]) {
+			t.Fatalf("%s=%s: exit %d, stderr:\n%s", kv[0], kv[1], code, stderr)
+		}
+	}
+	if w := writes(srv); w != before {
+		t.Errorf("a plan for another target sent %d writes", w-before)
+	}
+	matching := applyEnv(srv, envApplication, "app_demo", envAccount, "acc_root")
+	if code, stdout, stderr := runApplyCmd(matching, "--auto-approve", fresh); code != exitOK || !strings.Contains(stdout, "bob@example.com") {
 		t.Fatalf("fresh plan: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	requireNoChanges(t, srv, dir, "after the saved plan")
