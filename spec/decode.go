@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"path"
@@ -716,13 +717,22 @@ func checkRedirectURL(s string) error {
 	case "https":
 		return nil
 	case "http":
-		switch u.Hostname() {
-		case "localhost", "127.0.0.1", "::1":
+		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("http is allowed for localhost only; use https")
 	}
 	return fmt.Errorf("scheme must be https (or http for localhost), not %q", u.Scheme)
+}
+
+// isLoopbackHost reports whether an http redirect URL's host is the local machine, by the API's
+// rule: the name "localhost" in any case, or any loopback address (127.0.0.0/8, ::1).
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (d *decoder) ignore(f field, doc *document) {
