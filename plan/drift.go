@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,6 +39,19 @@ type DriftItem struct {
 	Fields []string  `json:"fields,omitempty"`
 	Owner  string    `json:"owner,omitempty"` // unmanaged: the other owner's marker, "" when unmarked
 	Source string    `json:"source,omitempty"`
+	// Values holds, for a changed resource that plan would update or replace, the live and the
+	// desired value of each field that differs, so that the report shows them and the digest
+	// changes when they do.
+	Values []DriftValue `json:"values,omitempty"`
+}
+
+// DriftValue is the live and the desired value of one drifted field. A value is a string, a
+// []string (redirectUrls, starterUserEmails), or nil when the field is not set (no marker, no
+// name). The state holds no secret, so neither does a value.
+type DriftValue struct {
+	Field   string `json:"field"`
+	Live    any    `json:"live"`
+	Desired any    `json:"desired"`
 }
 
 // DriftCounts counts drift items by kind of drift.
@@ -78,6 +92,7 @@ func ComputeDrift(desired, live *spec.State, opts Options) (*DriftReport, error)
 		if c.Action == Create {
 			it.Drift, it.Fields = DriftMissing, nil
 		}
+		it.Values = driftValues(c)
 		d.Items = append(d.Items, it)
 	}
 	declaredUsers := make(map[string]bool, len(desired.Users))
@@ -122,6 +137,74 @@ func ComputeDrift(desired, live *spec.State, opts Options) (*DriftReport, error)
 	return d, nil
 }
 
+// appClientFields are the fields of an app client, in the order a report shows them.
+var appClientFields = []string{fieldDescription, fieldRedirects, fieldStarters, fieldCMK}
+
+// driftValues returns the live and desired values of what c changes: the fields of an update;
+// for a replacement the forcing fields and every other field that differs.
+func driftValues(c *Change) []DriftValue {
+	if c.Before == nil || c.After == nil || (c.Action != Update && c.Action != Replace) {
+		return nil
+	}
+	fields := c.Fields
+	if c.Action == Replace {
+		fields = nil
+		for _, f := range appClientFields {
+			if slices.Contains(c.Fields, f) || fieldValue(c.Before, f) != fieldValue(c.After, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	out := make([]DriftValue, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, DriftValue{Field: f, Live: rawField(c.Before, f), Desired: rawField(c.After, f)})
+	}
+	return out
+}
+
+// rawField returns one field of v as a DriftValue holds it.
+func rawField(v *Values, field string) any {
+	ptr := func(p *string) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	switch field {
+	case fieldName:
+		return ptr(v.Name)
+	case fieldStatus:
+		return v.Status
+	case fieldManagedBy:
+		if v.Owner == "" {
+			return nil
+		}
+		return v.Owner
+	case fieldRole:
+		return v.Role
+	case fieldRedirects:
+		return slices.Clone(v.RedirectURLs)
+	case fieldDescription:
+		return ptr(v.Description)
+	case fieldStarters:
+		return slices.Clone(v.StarterUserEmails)
+	case fieldCMK:
+		return ptr(v.CustomerManagedKeyARN)
+	}
+	return nil
+}
+
+// formatRaw formats a DriftValue's value as the text plan shows values.
+func formatRaw(v any) string {
+	switch x := v.(type) {
+	case string:
+		return quote(x)
+	case []string:
+		return quoteList(x)
+	}
+	return "(none)"
+}
+
 // matchedLiveAccounts returns the ids of live accounts a rename in p matches to a declaration.
 func matchedLiveAccounts(p *Plan) map[string]bool {
 	m := map[string]bool{}
@@ -153,7 +236,11 @@ func driftDigest(items []DriftItem) string {
 	for i, it := range items {
 		fields := append([]string(nil), it.Fields...)
 		sort.Strings(fields)
-		lines[i] = strings.Join([]string{string(it.Drift), string(it.Kind), it.Key, string(it.Action), strings.Join(fields, ","), it.Owner}, "\x1f")
+		values, err := json.Marshal(it.Values) // strings and lists of strings only
+		if err != nil {
+			panic(err)
+		}
+		lines[i] = strings.Join([]string{string(it.Drift), string(it.Kind), it.Key, string(it.Action), strings.Join(fields, ","), it.Owner, string(values)}, "\x1f")
 	}
 	sort.Strings(lines)
 	h := sha256.New()
@@ -191,6 +278,12 @@ func (it *DriftItem) detail() string {
 		return fmt.Sprintf("managed by %q", it.Owner)
 	case it.Action == Delete:
 		return "not declared; plan deletes it"
+	case len(it.Values) > 0:
+		parts := make([]string, len(it.Values))
+		for i, v := range it.Values {
+			parts[i] = fmt.Sprintf("%s: %s, want %s", v.Field, formatRaw(v.Live), formatRaw(v.Desired))
+		}
+		return strings.Join(parts, "; ")
 	case len(it.Fields) > 0:
 		return strings.Join(it.Fields, ", ")
 	}

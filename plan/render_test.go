@@ -126,7 +126,7 @@ func TestDriftKinds(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s %s", it.Drift, it.Kind, it.Key, it.detail()))
 	}
 	want := []string{
-		"changed user changed@x.com name",
+		`changed user changed@x.com name: "Old", want "New"`,
 		"changed user gone@x.com not declared; plan deletes it",
 		"missing user missing@x.com ",
 		`unmanaged user other@x.com managed by "team-b"`,
