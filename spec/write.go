@@ -373,7 +373,8 @@ func ExactPattern(s string) string {
 //   - a membership naming an ignored user cannot be declared (a member must name a declared
 //     user) and must not be pruned either, so the account that holds it is ignored as well,
 //     and for the root account its members are left unmanaged (no top-level members key);
-//   - every app client is declared; two live app clients with one name are an error.
+//   - every app client is declared, its redirect URLs once each; two live app clients with one
+//     name are an error.
 //
 // Notes lists, for a person to read, each account or member set left unmanaged that way.
 func ExportState(live *State) (desired *State, notes []string, err error) {
@@ -467,8 +468,10 @@ func ExportState(live *State) (desired *State, notes []string, err error) {
 		}
 		names[c.AppName] = true
 		d := AppClient{
-			AppName:           c.AppName,
-			RedirectURLs:      append([]string{}, c.RedirectURLs...),
+			AppName: c.AppName,
+			// The API keeps a list as given, duplicates included; a state file may not repeat a
+			// URL, and the list means a set (CONTRACT 2.1).
+			RedirectURLs:      writeSorted(c.RedirectURLs),
 			StarterUserEmails: append([]string{}, c.StarterUserEmails...),
 		}
 		if c.Description != nil && *c.Description != "" {

@@ -315,6 +315,13 @@ func TestExportState(t *testing.T) {
 			wantNotes: 1,
 		},
 		{
+			name: "duplicate redirect URLs, which the API keeps as given, are written once",
+			live: func(s *State) {
+				s.AppClients[0].RedirectURLs = []string{"https://a", "http://127.0.0.2/cb", "https://a", "http://127.0.0.2/cb"}
+			},
+			want: func(s *State) { s.AppClients[0].RedirectURLs = []string{"http://127.0.0.2/cb", "https://a"} },
+		},
+		{
 			name:    "two app clients with one name",
 			live:    func(s *State) { s.AppClients = append(s.AppClients, s.AppClients[0]) },
 			wantErr: true,

@@ -107,7 +107,7 @@ func mixedTenant(t *testing.T, srv *sandbox.Server, extraAccounts int) (adoption
 	}
 	c := testAPI(t, srv)
 	for _, req := range []api.CreateAppClientRequest{
-		{AppName: "Portal", Description: "The portal", RedirectURLs: []string{"https://portal.example.com/cb", "http://localhost:3000/cb"}, StarterUserEmails: []string{"alice@example.com"}},
+		{AppName: "Portal", Description: "The portal", RedirectURLs: []string{"https://portal.example.com/cb", "http://localhost:3000/cb", "http://127.0.0.2/cb", "http://LOCALHOST:1/x"}, StarterUserEmails: []string{"alice@example.com"}},
 		{AppName: "Bare", RedirectURLs: []string{"https://bare.example.com"}, StarterUserEmails: []string{"bob@example.com"}, CustomerManagedKeyIdentifier: "arn:aws:kms:us-east-1:111122223333:key/k"},
 	} {
 		if _, err := c.CreateAppClient(context.Background(), req); err != nil {
@@ -228,6 +228,34 @@ func TestExportOwnedAndErrors(t *testing.T) {
 	srv := sandboxtest.New(t, sandbox.Options{})
 	t.Run("owned tenant plans no changes", func(t *testing.T) { testExportOwned(t, srv) })
 	t.Run("errors", func(t *testing.T) { testExportErrors(t, srv) })
+	t.Run("duplicate redirect URLs are written once", func(t *testing.T) { testExportDuplicateURLs(t, srv) })
+}
+
+// testExportDuplicateURLs exports an app client whose redirect URLs the API stores with
+// duplicates, which a state file may not hold.
+func testExportDuplicateURLs(t *testing.T, srv *sandbox.Server) {
+	req := api.CreateAppClientRequest{AppName: "Dup", StarterUserEmails: []string{"a@example.com"},
+		RedirectURLs: []string{"https://dup.example.com/cb", "http://127.0.0.2/cb", "https://dup.example.com/cb"}}
+	if _, err := testAPI(t, srv).CreateAppClient(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runExportCmd(exportEnv(srv, nil), "--application", sandbox.DefaultApplicationID, "--account", sandbox.DefaultRootAccountID)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	desired, err := spec.LoadBytes("export.yaml", []byte(out), nil)
+	if err != nil {
+		t.Fatalf("the export does not load: %v", err)
+	}
+	var got []string
+	for _, c := range desired.AppClients {
+		if c.AppName == "Dup" {
+			got = c.RedirectURLs
+		}
+	}
+	if d := cmp.Diff([]string{"http://127.0.0.2/cb", "https://dup.example.com/cb"}, got); d != "" {
+		t.Errorf("redirect URLs of Dup (-want +got):\n%s", d)
+	}
 }
 
 func testExportOwned(t *testing.T, srv *sandbox.Server) {
