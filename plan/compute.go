@@ -82,8 +82,15 @@ type builder struct {
 // that ignore.accounts matches, two live app clients with one appName, renames that swap names
 // (or any cycle of renames), a dependency cycle.
 func Compute(desired, live *spec.State, opts Options) (*Plan, error) {
+	p, _, err := compute(desired, live, opts)
+	return p, err
+}
+
+// compute is Compute that also returns the builder, whose indexes (matches, paths after
+// renames, deletes) ComputeDrift reads.
+func compute(desired, live *spec.State, opts Options) (*Plan, *builder, error) {
 	if desired == nil || live == nil {
-		return nil, errors.New("plan: desired and live states are required")
+		return nil, nil, errors.New("plan: desired and live states are required")
 	}
 	b := &builder{
 		desired:      desired,
@@ -109,11 +116,11 @@ func Compute(desired, live *spec.State, opts Options) (*Plan, error) {
 	b.members()
 	b.appClients()
 	if len(b.errs) > 0 {
-		return nil, errors.Join(b.errs...)
+		return nil, nil, errors.Join(b.errs...)
 	}
 	changes, err := order(b.nodes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fillTakesDown(changes)
 	target := opts.Target
@@ -138,7 +145,7 @@ func Compute(desired, live *spec.State, opts Options) (*Plan, error) {
 	if w := p.DeleteCheck.Warning(); w != "" {
 		p.Warnings = append(p.Warnings, w)
 	}
-	return p, nil
+	return p, b, nil
 }
 
 // HasChanges reports whether the plan changes anything.

@@ -20,8 +20,8 @@ type DriftKind string
 // The kinds of drift.
 const (
 	// DriftChanged is a managed resource that differs from the files: a declared resource whose
-	// fields (or marker) differ, or a resource this state manages that is no longer declared and
-	// would be deleted.
+	// fields (or marker) differ, or a resource this state manages that is no longer declared
+	// (which plan deletes, or, with prune: false, keeps).
 	DriftChanged DriftKind = "changed"
 	// DriftMissing is a declared resource that does not exist live.
 	DriftMissing DriftKind = "missing"
@@ -39,6 +39,10 @@ type DriftItem struct {
 	Fields []string  `json:"fields,omitempty"`
 	Owner  string    `json:"owner,omitempty"` // unmanaged: the other owner's marker, "" when unmarked
 	Source string    `json:"source,omitempty"`
+	// Note explains a changed item that no change of the plan is about: a resource this state
+	// manages but does not declare, which apply keeps (prune: false, or an account that holds
+	// what this state may not delete).
+	Note string `json:"note,omitempty"`
 	// Values holds, for a changed resource that plan would update or replace, the live and the
 	// desired value of each field that differs, so that the report shows them and the digest
 	// changes when they do.
@@ -81,45 +85,97 @@ func (d *DriftReport) HasDrift() bool { return d != nil && len(d.Items) > 0 }
 // resources that differ from the files, declared resources that are missing, and live users and
 // accounts in scope that nobody manages. It fails where Compute fails.
 func ComputeDrift(desired, live *spec.State, opts Options) (*DriftReport, error) {
-	p, err := Compute(desired, live, opts)
+	p, b, err := compute(desired, live, opts)
 	if err != nil {
 		return nil, err
 	}
 	d := &DriftReport{FormatVersion: FormatVersion, Target: p.Target, Items: []DriftItem{}, Warnings: p.Warnings}
+	deleted := map[string]bool{} // kind and key of every planned delete
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		it := DriftItem{Drift: DriftChanged, Kind: c.Kind, Key: c.Key, Action: c.Action, Fields: c.Fields, Source: c.Source}
 		if c.Action == Create {
 			it.Drift, it.Fields = DriftMissing, nil
 		}
+		if c.Action == Delete {
+			deleted[string(c.Kind)+"\x00"+c.Key] = true
+		}
 		it.Values = driftValues(c)
 		d.Items = append(d.Items, it)
 	}
-	declaredUsers := make(map[string]bool, len(desired.Users))
-	for _, u := range desired.Users {
-		declaredUsers[strings.ToLower(u.Email)] = true
+	// What this state manages but does not declare and no planned delete removes: all of it with
+	// prune: false, and with prune: true an account kept because it holds what may not be deleted.
+	keptNote := "not declared; kept: it holds what this state may not delete"
+	if !desired.Prune {
+		keptNote = "not declared; prune is off, so apply keeps it"
 	}
-	b := &builder{desired: desired}
+	kept := func(kind Kind, key string) {
+		if !deleted[string(kind)+"\x00"+key] {
+			d.Items = append(d.Items, DriftItem{Drift: DriftChanged, Kind: kind, Key: key, Note: keptNote})
+		}
+	}
+	ours := func(marker string) bool { return desired.Owner != "" && marker == desired.Owner }
 	if desired.Mentions.Users {
+		declared := make(map[string]bool, len(desired.Users))
+		for _, u := range desired.Users {
+			declared[strings.ToLower(u.Email)] = true
+		}
 		for _, u := range live.Users {
 			email := strings.ToLower(u.Email)
-			if declaredUsers[email] || (u.Owner == desired.Owner && desired.Owner != "") || b.ignoredUser(email) {
-				continue
+			switch {
+			case declared[email] || b.ignoredUser(email):
+			case ours(u.Owner):
+				kept(KindUser, email)
+			default:
+				d.Items = append(d.Items, DriftItem{Drift: DriftUnmanaged, Kind: KindUser, Key: email, Owner: u.Owner})
 			}
-			d.Items = append(d.Items, DriftItem{Drift: DriftUnmanaged, Kind: KindUser, Key: email, Owner: u.Owner})
 		}
 	}
 	if desired.Mentions.Accounts {
-		declared := map[string]bool{}
-		for _, a := range desired.Accounts {
-			declared[a.Path] = true
+		matched := make(map[*spec.Account]bool, len(b.acctMatch))
+		for _, l := range b.acctMatch {
+			matched[l] = true
 		}
-		matched := matchedLiveAccounts(p)
-		for _, a := range live.Accounts {
-			if matched[a.ID] || declared[a.Path] || (a.Owner == desired.Owner && desired.Owner != "") || b.ignoredAccount(a.Path) {
-				continue
+		for i := range live.Accounts {
+			a := &live.Accounts[i]
+			np, ok := b.newPath[a.Path]
+			if !ok {
+				np = a.Path
 			}
-			d.Items = append(d.Items, DriftItem{Drift: DriftUnmanaged, Kind: KindAccount, Key: a.Path, Owner: a.Owner})
+			switch {
+			case matched[a] || b.desiredAcct[np] != nil || b.desiredAcct[a.Path] != nil || b.ignoredLive(a.Path):
+			case ours(a.Owner):
+				kept(KindAccount, np)
+			default:
+				d.Items = append(d.Items, DriftItem{Drift: DriftUnmanaged, Kind: KindAccount, Key: a.Path, Owner: a.Owner})
+			}
+		}
+	}
+	declaredMembers := make(map[string]bool, len(desired.Members))
+	for _, m := range desired.Members {
+		declaredMembers[spec.MemberKey(m.AccountPath, strings.ToLower(m.User))] = true
+	}
+	for _, m := range live.Members {
+		np, ok := b.newPath[m.AccountPath]
+		if !ok {
+			np = m.AccountPath
+		}
+		email := strings.ToLower(m.User)
+		k := spec.MemberKey(np, email)
+		if declaredMembers[k] || !b.managesMembersOf(np) || b.ignoredLive(m.AccountPath) || b.ignoredUser(email) {
+			continue
+		}
+		kept(KindMember, k)
+	}
+	if desired.Mentions.AppClients {
+		declared := make(map[string]bool, len(desired.AppClients))
+		for _, c := range desired.AppClients {
+			declared[c.AppName] = true
+		}
+		for _, c := range live.AppClients {
+			if !declared[c.AppName] && !b.ignoredAppClient(c.AppName) {
+				kept(KindAppClient, c.AppName)
+			}
 		}
 	}
 	sort.Slice(d.Items, func(i, j int) bool { return driftLess(&d.Items[i], &d.Items[j]) })
@@ -205,17 +261,6 @@ func formatRaw(v any) string {
 	return "(none)"
 }
 
-// matchedLiveAccounts returns the ids of live accounts a rename in p matches to a declaration.
-func matchedLiveAccounts(p *Plan) map[string]bool {
-	m := map[string]bool{}
-	for _, c := range p.Changes {
-		if c.Kind == KindAccount && c.Action == Update && c.ID != "" {
-			m[c.ID] = true
-		}
-	}
-	return m
-}
-
 func driftLess(a, b *DriftItem) bool {
 	if a.Drift != b.Drift {
 		return a.Drift < b.Drift
@@ -276,6 +321,8 @@ func (it *DriftItem) detail() string {
 		return "unmarked"
 	case it.Drift == DriftUnmanaged:
 		return fmt.Sprintf("managed by %q", it.Owner)
+	case it.Note != "":
+		return it.Note
 	case it.Action == Delete:
 		return "not declared; plan deletes it"
 	case len(it.Values) > 0:

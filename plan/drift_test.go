@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -114,6 +115,111 @@ func TestDriftValues(t *testing.T) {
 			}
 			if det := r1.Items[0].detail(); !strings.Contains(md.String(), mdEscape(det)) {
 				t.Errorf("markdown lacks the detail %q:\n%s", det, md.String())
+			}
+		})
+	}
+}
+
+// TestDriftUndeclaredKept: what carries this owner's marker (or is in scope) but is not declared
+// is drift even when no plan deletes it: with prune: false apply keeps it, and the report says so
+// (finding 2: prune: false reported "No drift.").
+func TestDriftUndeclaredKept(t *testing.T) {
+	const kept = "not declared; prune is off, so apply keeps it"
+	tests := []struct {
+		name  string
+		setup func(d, l *spec.State)
+		want  []string // "drift kind key action (detail)"
+	}{
+		{
+			name: "prune off: own user",
+			setup: func(d, l *spec.State) {
+				l.Users = []spec.User{user("gone@x.com", sp(""), "active", "usr_g", owner)}
+			},
+			want: []string{"changed user gone@x.com  (" + kept + ")"},
+		},
+		{
+			name: "prune off: own account, its child and the members of a declared account and the root",
+			setup: func(d, l *spec.State) {
+				d.Users = []spec.User{{Email: "a@x.com", Status: "active"}}
+				d.Accounts = []spec.Account{{Path: "keep", Name: "keep"}}
+				l.Users = []spec.User{user("a@x.com", sp(""), "active", "usr_a", owner)}
+				l.Accounts = []spec.Account{account("keep", "acc_k", owner), account("old", "acc_o", owner), account("old/sub", "acc_s", owner)}
+				l.Members = []spec.Member{member("keep", "a@x.com", "viewer", "m1"), member("", "a@x.com", "admin", "m2"), member("old", "a@x.com", "viewer", "m3")}
+			},
+			want: []string{
+				"changed account old  (" + kept + ")",
+				"changed account old/sub  (" + kept + ")",
+				"changed member /a@x.com  (" + kept + ")",
+				"changed member keep/a@x.com  (" + kept + ")",
+			},
+		},
+		{
+			name: "prune off: undeclared app client in scope",
+			setup: func(d, l *spec.State) {
+				l.AppClients = []spec.AppClient{client("Old", "old", []string{"https://o"}, []string{"s@x.com"}, "arn:appclient/1")}
+			},
+			want: []string{"changed appClient Old  (" + kept + ")"},
+		},
+		{
+			name: "prune off: ignored, unmarked and another owner's are not kept drift",
+			setup: func(d, l *spec.State) {
+				d.Ignore = spec.Ignore{Users: []string{"ign@*"}, Accounts: []string{"ign"}, AppClients: []string{"Ign*"}}
+				d.Accounts = []spec.Account{{Path: "keep", Name: "keep"}}
+				l.Users = []spec.User{user("ign@x.com", sp(""), "active", "usr_i", owner), user("free@x.com", sp(""), "active", "usr_f", ""),
+					user("their@x.com", sp(""), "active", "usr_t", "team-b")}
+				l.Accounts = []spec.Account{account("keep", "acc_k", owner), account("ign", "acc_i", owner)}
+				l.Members = []spec.Member{member("keep", "ign@x.com", "viewer", "m1"), member("ign", "free@x.com", "viewer", "m2")}
+				l.AppClients = []spec.AppClient{client("Ignored", "i", []string{"https://i"}, []string{"s@x.com"}, "arn:appclient/1")}
+			},
+			want: []string{
+				"unmanaged user free@x.com  (unmarked)",
+				`unmanaged user their@x.com  (managed by "team-b")`,
+			},
+		},
+		{
+			name: "prune off, nothing undeclared: no drift",
+			setup: func(d, l *spec.State) {
+				d.Users = []spec.User{{Email: "a@x.com", Status: "active"}}
+				l.Users = []spec.User{user("a@x.com", sp(""), "active", "usr_a", owner)}
+			},
+			want: nil,
+		},
+		{
+			name: "prune on: an account kept because it holds another owner's account",
+			setup: func(d, l *spec.State) {
+				d.Prune = true
+				l.Accounts = []spec.Account{account("old", "acc_o", owner), account("old/theirs", "acc_t", "team-b")}
+			},
+			want: []string{
+				"changed account old  (not declared; kept: it holds what this state may not delete)",
+				`unmanaged account old/theirs  (managed by "team-b")`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := driftOf(t, func() (*spec.State, *spec.State) {
+				d, l := newDesired(), newLive()
+				d.Prune = false
+				tt.setup(d, l)
+				return d, l
+			})
+			var got []string
+			for _, it := range r.Items {
+				got = append(got, fmt.Sprintf("%s %s %s %s (%s)", it.Drift, it.Kind, it.Key, it.Action, it.detail()))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("drift items (-want +got):\n%s", diff)
+			}
+			if r.HasDrift() != (len(tt.want) > 0) || (r.Digest == "") == r.HasDrift() {
+				t.Errorf("HasDrift %v, digest %q, for %d items", r.HasDrift(), r.Digest, len(tt.want))
+			}
+			var text bytes.Buffer
+			if err := RenderDriftText(&text, r, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if len(tt.want) == 0 && text.String() != "No drift.\n" {
+				t.Errorf("text %q, want No drift.", text.String())
 			}
 		})
 	}
