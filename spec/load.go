@@ -63,10 +63,24 @@ func Load(paths []string, getenv func(string) string) (*State, error) {
 // LoadBytes loads a single file held in memory, named name in positions; tests and fuzzing use
 // it.
 func LoadBytes(name string, data []byte, getenv func(string) string) (*State, error) {
+	return LoadFiles([]File{{Name: name, Data: data}}, getenv)
+}
+
+// LoadFiles loads state files held in memory, such as Marshal's, as Load loads files on disk;
+// positions name each file by its Name. Export uses it to check what it is about to write.
+func LoadFiles(files []File, getenv func(string) string) (*State, error) {
 	var errs errorList
-	r := parseFile(name, data, getenv)
-	errs.errs = r.errs
-	s := merge(r.docs, &errs)
+	if len(files) == 0 {
+		errs.add(Pos{}, "no state file given")
+		return nil, finish(&errs)
+	}
+	var docs []*document
+	for _, f := range files {
+		r := parseFile(f.Name, f.Data, getenv)
+		docs = append(docs, r.docs...)
+		errs.errs = append(errs.errs, r.errs...)
+	}
+	s := merge(docs, &errs)
 	if len(errs.errs) > 0 {
 		return nil, finish(&errs)
 	}

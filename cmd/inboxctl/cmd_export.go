@@ -118,6 +118,9 @@ func runExport(ctx context.Context, c live.Client, opts exportOptions, s *stream
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
+		if err := checkExport([]spec.File{{Name: "<stdout>", Data: doc}}); err != nil {
+			return err
+		}
 		if _, err := s.Out.Write(doc); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
@@ -125,6 +128,9 @@ func runExport(ctx context.Context, c live.Client, opts exportOptions, s *stream
 		files, err := spec.Marshal(desired)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
+		}
+		if err := checkExport(files); err != nil {
+			return err
 		}
 		if err := writeStateFiles(opts.OutDir, files); err != nil {
 			return fmt.Errorf("export: %w", err)
@@ -179,6 +185,16 @@ func writeStateFiles(dir string, files []spec.File) error {
 		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkExport loads the files an export is about to write, with no environment, as validate
+// would: the live state may hold what the loader refuses (the API's rules and the spec's can
+// differ), and an export that does not load back is worse than none.
+func checkExport(files []spec.File) error {
+	if _, err := spec.LoadFiles(files, nil); err != nil {
+		return fmt.Errorf("export: the state to write does not validate, so nothing was written; the live state holds what a state file cannot:\n%w", err)
 	}
 	return nil
 }

@@ -324,3 +324,60 @@ func testExportErrors(t *testing.T, srv *sandbox.Server) {
 		t.Errorf("the refused export wrote into --out: %d entries", len(entries))
 	}
 }
+
+// oddAPI is a live.Client for a tenant whose API returned what no state file may hold: an
+// app client with a plain-http redirect URL to another host (the sandbox refuses to create one,
+// so it stands for an API whose rules are looser than the loader's).
+type oddAPI struct{}
+
+func (oddAPI) ListUsers(context.Context, string) ([]api.User, error) { return nil, nil }
+func (oddAPI) GetAccount(_ context.Context, id string) (*api.Account, error) {
+	return &api.Account{ID: id, Name: "root"}, nil
+}
+func (oddAPI) ListChildAccounts(context.Context, string) ([]api.Account, error) { return nil, nil }
+func (oddAPI) ListMembers(context.Context, string) ([]api.Member, error)        { return nil, nil }
+func (oddAPI) ListAppClients(context.Context) ([]api.AppClientSummary, error) {
+	return []api.AppClientSummary{{AppClientARN: "arn:aws:x:us-east-1:1:appclient/odd", VerificationStatus: "verified"}}, nil
+}
+func (oddAPI) GetAppClient(context.Context, string) (*api.AppClient, error) {
+	return &api.AppClient{AppName: "Odd", ARN: "arn:aws:x:us-east-1:1:appclient/odd",
+		RedirectURLs: []string{"http://app.example.com/cb"}, StarterUserEmails: []string{"a@example.com"}}, nil
+}
+
+// TestExportRefusesInvalidOutput checks that export loads what it is about to write and, when
+// that does not validate, fails naming the problem and writes nothing, to stdout or --out.
+func TestExportRefusesInvalidOutput(t *testing.T) {
+	tests := []struct {
+		name   string
+		outDir bool
+	}{
+		{name: "stdout"},
+		{name: "--out", outDir: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			s := &streams{In: strings.NewReader(""), Out: &out, Err: &errb}
+			opts := exportOptions{Application: "app_demo", Account: "acc_root", Owner: "acme"}
+			dir := filepath.Join(t.TempDir(), "state")
+			if tt.outDir {
+				opts.OutDir = dir
+			}
+			err := runExport(context.Background(), oddAPI{}, opts, s)
+			if err == nil {
+				t.Fatal("export of an invalid state succeeded")
+			}
+			for _, w := range []string{"does not validate", `redirect URL "http://app.example.com/cb"`} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", out.String())
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("--out was created or written: %v", err)
+			}
+		})
+	}
+}
