@@ -800,19 +800,21 @@ func (b *builder) members() {
 
 // ---- app clients ----
 
-func sortedCopy(s []string) []string {
+// sortedSet returns the distinct values of s, sorted: lists that compare as sets (CONTRACT 2.1),
+// whose duplicates mean nothing (the API stores a list as given, so live may hold some).
+func sortedSet(s []string) []string {
 	c := slices.Clone(s)
 	sort.Strings(c)
-	return c
+	return slices.Compact(c)
 }
 
-func lowerSorted(s []string) []string {
+// lowerSortedSet is sortedSet of the lower-cased values.
+func lowerSortedSet(s []string) []string {
 	c := make([]string, len(s))
 	for i, v := range s {
 		c[i] = strings.ToLower(v)
 	}
-	sort.Strings(c)
-	return c
+	return sortedSet(c)
 }
 
 func (b *builder) appClients() {
@@ -833,8 +835,8 @@ func (b *builder) appClients() {
 		d := &b.desired.AppClients[i]
 		declared[d.AppName] = true
 		after := AppClientValues(*d)
-		after.RedirectURLs = sortedCopy(d.RedirectURLs)
-		after.StarterUserEmails = lowerSorted(d.StarterUserEmails)
+		after.RedirectURLs = sortedSet(d.RedirectURLs)
+		after.StarterUserEmails = lowerSortedSet(d.StarterUserEmails)
 		after.ARN, after.VerificationStatus = "", ""
 		l := byName[d.AppName]
 		if l == nil {
@@ -846,13 +848,13 @@ func (b *builder) appClients() {
 		if d.Description != nil && deref(l.Description) != *d.Description {
 			forcing = append(forcing, fieldDescription)
 		}
-		if !slices.Equal(lowerSorted(l.StarterUserEmails), after.StarterUserEmails) {
+		if !slices.Equal(lowerSortedSet(l.StarterUserEmails), after.StarterUserEmails) {
 			forcing = append(forcing, fieldStarters)
 		}
 		if d.CustomerManagedKeyARN != nil && deref(l.CustomerManagedKeyARN) != *d.CustomerManagedKeyARN {
 			forcing = append(forcing, fieldCMK)
 		}
-		redirects := !slices.Equal(sortedCopy(l.RedirectURLs), after.RedirectURLs)
+		redirects := !slices.Equal(sortedSet(l.RedirectURLs), after.RedirectURLs)
 		switch {
 		case len(forcing) > 0:
 			if after.Description == nil {
