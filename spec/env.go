@@ -7,7 +7,8 @@ import (
 
 // expand replaces ${NAME} by the value of the environment variable NAME and ${NAME:-default} by
 // that value or, when it is unset or empty, by default; $${ is a literal ${. getenv cannot tell
-// an unset variable from an empty one, so both count as unset.
+// an unset variable from an empty one, so both count as unset. A default is plain text: "${"
+// in it is an error, since the reference would end at the nested one's "}".
 func expand(s string, getenv func(string) string) (string, error) {
 	if !strings.Contains(s, "${") {
 		return s, nil
@@ -28,6 +29,10 @@ func expand(s string, getenv func(string) string) (string, error) {
 			name, def, hasDef := strings.Cut(expr, ":-")
 			if !isVarName(name) {
 				return "", fmt.Errorf("bad variable reference ${%s}: a name is letters, digits and _, not starting with a digit", expr)
+			}
+			if hasDef && strings.Contains(def, "${") {
+				// ${A:-${B}} would end at the first "}": refuse it rather than give "va}".
+				return "", fmt.Errorf("the default of ${%s:-...} holds \"${\": a default is plain text, it cannot refer to another variable", name)
 			}
 			v := ""
 			if getenv != nil {
