@@ -236,3 +236,43 @@ func TestAliasBomb(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// TestLoadSameFileByTwoNames checks that a file reached by two spellings of its path (relative
+// and absolute, or through a symbolic link) is read once, and that a symbolic link to a
+// directory is read as the directory, with positions under the name given.
+func TestLoadSameFileByTwoNames(t *testing.T) {
+	dir := ldWriteFiles(t, map[string]string{
+		"state/users.yaml": ldHeader + "users:\n  - email: a@example.com\n  - email: b@example.com\n",
+		"state/bad.yaml":   "version: 1\noops: 1\n",
+	})
+	if err := os.Symlink("state", filepath.Join(dir, "statelink")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := os.Symlink(filepath.Join("state", "users.yaml"), filepath.Join(dir, "users-link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	abs := filepath.Join(dir, "state", "users.yaml")
+	badLine := func(prefix string) []string {
+		return []string{prefix + `bad.yaml:2:1: unknown field "oops" in document (known: version, owner, application, account, users, members, accounts, appClients, ignore, prune)`}
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{name: "directory and the absolute path of a file in it", args: []string{"state", abs}, want: badLine("state/")},
+		{name: "absolute path of a file and its directory", args: []string{abs, "state"}, want: badLine("state/")},
+		{name: "a file and a link to it", args: []string{"state/users.yaml", "users-link.yaml"}},
+		{name: "a link to a directory", args: []string{"statelink"}, want: badLine("statelink/")},
+		{name: "a directory and a link to it", args: []string{"state", "statelink/"}, want: badLine("state/")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := loadLines(t, dir, tt.args...)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -102,14 +102,16 @@ func unwrapPath(err error) error {
 }
 
 // collect expands the arguments into the list of files to read, each once, in argument order
-// and, inside a directory, in lexical order.
+// and, inside a directory, in lexical order. A file is the same file whatever path reaches it
+// (relative or absolute, through symbolic links), and it keeps the name it was first reached
+// by. A directory argument that is a symbolic link is read as the directory it points to,
+// with positions under the name given.
 func collect(paths []string, errs *errorList) []string {
 	var files []string
 	seen := map[string]bool{}
-	addFile := func(name string) {
-		key := filepath.Clean(name)
-		if !seen[key] {
-			seen[key] = true
+	addFile := func(name, real string) {
+		if !seen[real] {
+			seen[real] = true
 			files = append(files, name)
 		}
 	}
@@ -119,29 +121,37 @@ func collect(paths []string, errs *errorList) []string {
 			errs.add(Pos{File: p}, "cannot read: %v", unwrapPath(err))
 			continue
 		}
+		root := realPath(p)
 		if !info.IsDir() {
-			addFile(p)
+			addFile(p, root)
 			continue
 		}
 		found := 0
-		err = filepath.WalkDir(p, func(name string, e fs.DirEntry, err error) error {
+		// Walk the directory itself (WalkDir does not follow a symbolic link at its root) and
+		// name what it finds under p.
+		err = filepath.WalkDir(root, func(real string, e fs.DirEntry, err error) error {
+			name := p
+			if rel, rerr := filepath.Rel(root, real); rerr == nil && rel != "." {
+				name = filepath.Join(p, rel)
+			}
 			if err != nil {
 				errs.add(Pos{File: name}, "cannot read: %v", unwrapPath(err))
 				return nil
 			}
-			if name != p && strings.HasPrefix(e.Name(), ".") {
+			if real != root && strings.HasPrefix(e.Name(), ".") {
 				if e.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			if e.IsDir() {
+			if e.IsDir() || !IsStateFileName(real) {
 				return nil
 			}
-			if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
-				found++
-				addFile(name)
+			found++
+			if e.Type()&fs.ModeSymlink != 0 {
+				real = realPath(real)
 			}
+			addFile(name, real)
 			return nil
 		})
 		if err != nil {
@@ -152,6 +162,27 @@ func collect(paths []string, errs *errorList) []string {
 		}
 	}
 	return files
+}
+
+// realPath is the absolute path of name with every symbolic link resolved, or its cleaned path
+// when that cannot be found.
+func realPath(name string) string {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return filepath.Clean(name)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	return abs
+}
+
+// IsStateFileName reports whether a directory entry named name is a state file the loader
+// reads: its extension is exactly .yaml or .yml (lower-case). Entries whose name starts with
+// "." are skipped besides.
+func IsStateFileName(name string) bool {
+	ext := filepath.Ext(name)
+	return ext == ".yaml" || ext == ".yml"
 }
 
 type fileResult struct {
