@@ -59,7 +59,11 @@ func (es Errors) sort() {
 }
 
 // errorList collects errors while reading.
-type errorList struct{ errs Errors }
+type errorList struct {
+	errs Errors
+	// skipped counts the checks left out because a file could not be parsed whole.
+	skipped int
+}
 
 func (l *errorList) add(p Pos, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Pos: p, Msg: fmt.Sprintf(format, args...)})

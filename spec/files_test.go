@@ -140,6 +140,19 @@ func TestLoadFiles(t *testing.T) {
 			want:  []string{"DIR/empty: no *.yaml or *.yml file in this directory"},
 		},
 		{
+			name: "a file that does not parse leaves out the checks that need every file",
+			files: map[string]string{
+				"1.yaml": ldHeader + "users:\n  - email: a@example.com\n  name: [unclosed\naccounts:\n  - name: ops\n",
+				"2.yaml": "version: 1\nmembers:\n  - user: a@example.com\n    role: viewer\naccounts:\n  - name: team\n    parent: ops\n    members:\n      - user: a@example.com\n        role: bogus\n",
+			},
+			args: []string{""},
+			want: []string{
+				"DIR/1.yaml:5:1: 5 checks that need every file (owner, application and account given, the users of members and parents declared) skipped: this file could not be parsed to its end",
+				"DIR/1.yaml:5:1: invalid YAML: did not find expected '-' indicator",
+				`DIR/2.yaml:10:15: role must be one of viewer, editor, admin, owner, not "bogus"`,
+			},
+		},
+		{
 			name: "errors of every file, sorted by file and line",
 			files: map[string]string{
 				"b.yaml": "version: 1\nusers:\n  - email: x\n",

@@ -41,21 +41,36 @@ func Load(paths []string, getenv func(string) string) (*State, error) {
 			defer func() { <-sem; wg.Done() }()
 			data, err := os.ReadFile(name)
 			if err != nil {
-				results[i].errs = Errors{{Pos: Pos{File: name}, Msg: "cannot read: " + unwrapPath(err).Error()}}
+				results[i] = fileResult{broken: true, errs: Errors{{Pos: Pos{File: name}, Msg: "cannot read: " + unwrapPath(err).Error()}}}
 				return
 			}
 			results[i] = parseFile(name, data, getenv)
 		}()
 	}
 	wg.Wait()
+	return mergeResults(results, &errs)
+}
+
+// mergeResults merges the documents of every file read. When a file could not be read or
+// parsed whole, the checks that need every declaration are left out (they would report what
+// the broken file declares as missing), and one line says so.
+func mergeResults(results []fileResult, errs *errorList) (*State, error) {
 	var docs []*document
+	var broken *Pos // where the first file that could not be parsed whole went wrong
 	for _, r := range results {
 		docs = append(docs, r.docs...)
 		errs.errs = append(errs.errs, r.errs...)
+		if r.broken && broken == nil && len(r.errs) > 0 {
+			broken = &r.errs[len(r.errs)-1].Pos
+		}
 	}
-	s := merge(docs, &errs)
+	s := merge(docs, broken == nil, errs)
+	if errs.skipped > 0 {
+		errs.add(*broken, "%d %s that need every file (owner, application and account given, the users of members and parents declared) skipped: this file could not be parsed to its end",
+			errs.skipped, plural(errs.skipped, "check", "checks"))
+	}
 	if len(errs.errs) > 0 {
-		return nil, finish(&errs)
+		return nil, finish(errs)
 	}
 	return s, nil
 }
@@ -74,17 +89,11 @@ func LoadFiles(files []File, getenv func(string) string) (*State, error) {
 		errs.add(Pos{}, "no state file given")
 		return nil, finish(&errs)
 	}
-	var docs []*document
-	for _, f := range files {
-		r := parseFile(f.Name, f.Data, getenv)
-		docs = append(docs, r.docs...)
-		errs.errs = append(errs.errs, r.errs...)
+	results := make([]fileResult, len(files))
+	for i, f := range files {
+		results[i] = parseFile(f.Name, f.Data, getenv)
 	}
-	s := merge(docs, &errs)
-	if len(errs.errs) > 0 {
-		return nil, finish(&errs)
-	}
-	return s, nil
+	return mergeResults(results, &errs)
 }
 
 func finish(errs *errorList) error {
@@ -188,6 +197,9 @@ func IsStateFileName(name string) bool {
 type fileResult struct {
 	docs []*document
 	errs Errors
+	// broken is set when the file could not be read or parsed to its end (a YAML syntax error,
+	// aliases over budget), so that docs may lack some of its declarations.
+	broken bool
 }
 
 // aliasBudget is how many nodes the walk of a file may visit: proportional to its size, so that
@@ -201,7 +213,7 @@ func parseFile(name string, data []byte, getenv func(string) string) (r fileResu
 		// yaml.v3 is not known to panic on any input since v3.0.1, but a state file must never
 		// crash the tool: report it as an error of this file.
 		if p := recover(); p != nil {
-			r = fileResult{errs: Errors{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("cannot parse YAML: %v", p)}}}
+			r = fileResult{broken: true, errs: Errors{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("cannot parse YAML: %v", p)}}}
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -213,6 +225,7 @@ func parseFile(name string, data []byte, getenv func(string) string) (r fileResu
 		}
 		if err != nil {
 			d.add(yamlErrorPos(name, err), "%s", yamlErrorMsg(err))
+			r.broken = true
 			break
 		}
 		if len(root.Content) == 0 {
@@ -227,6 +240,7 @@ func parseFile(name string, data []byte, getenv func(string) string) (r fileResu
 		d.add(Pos{File: name, Line: 1, Col: 1}, "no YAML document: a state file holds documents with version: 1")
 	}
 	r.errs = d.errs
+	r.broken = r.broken || d.exhausted
 	return r
 }
 
@@ -247,4 +261,11 @@ func yamlErrorPos(name string, err error) Pos {
 func yamlErrorMsg(err error) string {
 	msg := yamlLine.ReplaceAllString(err.Error(), "")
 	return "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -14,12 +14,16 @@ import (
 // owner, application and account are required: a state without them cannot be planned (the
 // owner marks what the state may delete, and the other two say where to look), so a set of
 // files where no document gives one of them is an error.
-func merge(docs []*document, errs *errorList) *State {
+//
+// complete is false when a file could not be parsed whole: then what is missing (a required
+// header field, the user of a member, a parent) may be in the part not read, and is not
+// reported.
+func merge(docs []*document, complete bool, errs *errorList) *State {
 	s := &State{Prune: true}
 	if len(docs) == 0 {
 		return s
 	}
-	mergeHeader(s, docs, errs)
+	mergeHeader(s, docs, complete, errs)
 
 	users := map[string]Pos{}
 	userIDs := map[string]Pos{}
@@ -111,7 +115,11 @@ func merge(docs []*document, errs *errorList) *State {
 			}
 			if !a.nested && a.account.Parent != "" {
 				if _, ok := accounts[a.account.Parent]; !ok {
-					errs.add(a.parentPos, "parent %q is not declared: no account has that path", a.account.Parent)
+					if complete {
+						errs.add(a.parentPos, "parent %q is not declared: no account has that path", a.account.Parent)
+					} else {
+						errs.skipped++
+					}
 				}
 			}
 			if a.account.PreviousName != "" {
@@ -134,7 +142,11 @@ func merge(docs []*document, errs *errorList) *State {
 		}
 		members[key] = m.member.Pos
 		if _, ok := users[m.member.User]; !ok {
-			errs.add(m.userPos, "member %s is not a declared user (declare it under users)", m.member.User)
+			if complete {
+				errs.add(m.userPos, "member %s is not a declared user (declare it under users)", m.member.User)
+			} else {
+				errs.skipped++
+			}
 			continue
 		}
 		s.Members = append(s.Members, m.member)
@@ -205,7 +217,7 @@ func accountLabel(p string) string {
 
 // mergeHeader sets owner, application, account and prune, which every document that gives them
 // must give alike.
-func mergeHeader(s *State, docs []*document, errs *errorList) {
+func mergeHeader(s *State, docs []*document, complete bool, errs *errorList) {
 	for _, h := range []struct {
 		name string
 		get  func(*document) *posString
@@ -232,8 +244,12 @@ func mergeHeader(s *State, docs []*document, errs *errorList) {
 			}
 		}
 		if first == nil {
-			if !given { // when given but invalid, that error is enough
+			switch {
+			case given: // when given but invalid, that error is enough
+			case complete:
 				errs.add(docs[0].pos, "%s is required: no document gives it", h.name)
+			default:
+				errs.skipped++
 			}
 			continue
 		}
