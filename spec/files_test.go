@@ -147,8 +147,8 @@ func TestLoadFiles(t *testing.T) {
 			},
 			args: []string{""},
 			want: []string{
-				"DIR/1.yaml:5:1: 5 checks that need every file (owner, application and account given, the users of members and parents declared) skipped: this file could not be parsed to its end",
-				"DIR/1.yaml:5:1: invalid YAML: did not find expected '-' indicator",
+				"DIR/1.yaml:6:1: 5 checks that need every file (owner, application and account given, the users of members and parents declared) skipped: this file could not be parsed to its end",
+				"DIR/1.yaml:6:1: invalid YAML: did not find expected '-' indicator",
 				`DIR/2.yaml:10:15: role must be one of viewer, editor, admin, owner, not "bogus"`,
 			},
 		},

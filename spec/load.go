@@ -224,7 +224,7 @@ func parseFile(name string, data []byte, getenv func(string) string) (r fileResu
 			break
 		}
 		if err != nil {
-			d.add(yamlErrorPos(name, err), "%s", yamlErrorMsg(err))
+			d.add(yamlErrorPos(name, data, err), "%s", yamlErrorMsg(err))
 			r.broken = true
 			break
 		}
@@ -246,15 +246,49 @@ func parseFile(name string, data []byte, getenv func(string) string) (r fileResu
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// yamlErrorPos finds the line in a yaml.v3 parse error, which carries it only in its text. An
-// error without one is on the first line (yaml.v3 omits line 1).
-func yamlErrorPos(name string, err error) Pos {
+// yamlParserErrors are the messages of yaml.v3's parser (as opposed to its scanner), whose
+// line it reports 0-based (go-yaml/yaml#205): one less than the line of the problem.
+var yamlParserErrors = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found undefined tag handle",
+	"found duplicate %YAML directive",
+	"found duplicate %TAG directive",
+	"found incompatible YAML document",
+}
+
+// yamlErrorPos finds the line in a yaml.v3 parse error of data, which carries it only in its
+// text. An error without one is on the first line (yaml.v3 omits line 1). A parser error's line
+// is made 1-based, and kept within the file: one detected at the end of the data would
+// otherwise point past its last line.
+func yamlErrorPos(name string, data []byte, err error) Pos {
 	p := Pos{File: name, Line: 1, Col: 1}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			p.Line = n
+	text := err.Error()
+	m := yamlLine.FindStringSubmatch(text)
+	if m == nil {
+		return p
+	}
+	n, aerr := strconv.Atoi(m[1])
+	if aerr != nil || n <= 0 {
+		return p
+	}
+	msg := strings.TrimPrefix(text, m[0])
+	for _, pe := range yamlParserErrors {
+		if msg == pe {
+			n++
+			break
 		}
 	}
+	lines := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++
+	}
+	p.Line = max(1, min(n, lines))
 	return p
 }
 

@@ -177,3 +177,42 @@ func TestLoadSplit(t *testing.T) {
 		t.Errorf("Load(%s) mismatch (-want +got):\n%s", dir, diff)
 	}
 }
+
+// TestYAMLErrorPosition checks the line of YAML syntax errors. yaml.v3 reports a parser error
+// at a 0-based line (go-yaml/yaml#205) and a scanner error at a 1-based one.
+func TestYAMLErrorPosition(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{name: "parser: unclosed flow sequence", data: "a: 1\nb: 2\nname: [unclosed\n", want: "x.yaml:3:1: invalid YAML: did not find expected ',' or ']'"},
+		{name: "parser: unclosed flow mapping", data: "a: 1\nb: 2\nname: {unclosed\n", want: "x.yaml:3:1: invalid YAML: did not find expected ',' or '}'"},
+		{name: "parser: list item in a mapping", data: "a: 1\nb: 2\n- c\n", want: "x.yaml:3:1: invalid YAML: did not find expected key"},
+		{name: "parser: mapping key in a list", data: "a: 1\nb:\n  - x\n  y: 2\n", want: "x.yaml:3:1: invalid YAML: did not find expected '-' indicator"},
+		{name: "parser: mapping after a top-level list", data: "- a\nb: 1\n", want: "x.yaml:2:1: invalid YAML: did not find expected '-' indicator"},
+		{name: "parser: in a later document", data: "a: 1\n---\nb: 2\nc: [x\n", want: "x.yaml:4:1: invalid YAML: did not find expected ',' or ']'"},
+		{name: "parser: detected at the end of a one-line file", data: "[unclosed\n", want: "x.yaml:1:1: invalid YAML: did not find expected ',' or ']'"},
+		{name: "parser: without a final newline", data: "[unclosed", want: "x.yaml:1:1: invalid YAML: did not find expected ',' or ']'"},
+		{name: "scanner: mapping value in a plain scalar", data: "a: 1\nb: 2\nc: d: e\n", want: "x.yaml:3:1: invalid YAML: mapping values are not allowed in this context"},
+		{name: "scanner: bad indentation", data: "a: 1\n b: 2\n", want: "x.yaml:2:1: invalid YAML: mapping values are not allowed in this context"},
+		{name: "scanner: unclosed quoted scalar", data: "a: 1\nb: 2\nc: \"abc\n", want: "x.yaml:3:1: invalid YAML: found unexpected end of stream"},
+		{name: "composer: unknown anchor, no line given", data: "a: 1\n\n\nb: *nope\n", want: "x.yaml:1:1: invalid YAML: unknown anchor 'nope' referenced"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadBytes("x.yaml", []byte(tt.data), nil)
+			var es *Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("error %v is not *Errors", err)
+			}
+			var got string
+			for _, e := range *es {
+				if strings.Contains(e.Msg, "invalid YAML") {
+					got = e.Error()
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("YAML error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
