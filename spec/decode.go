@@ -285,8 +285,10 @@ func (d *decoder) nonEmpty(f field, name string) (string, bool) {
 }
 
 // list walks a sequence field; a null value counts as an empty list (users: with nothing after
-// it still mentions users).
-func (d *decoder) list(f field, name string, each func(item *yaml.Node)) {
+// it still mentions users). each gets the item, aliases followed, and the position of the
+// entry in the list: for an alias, the alias's, so that what it declares (a key that may be a
+// duplicate) is reported where the list names it.
+func (d *decoder) list(f field, name string, each func(item *yaml.Node, at Pos)) {
 	n, done := d.enter(f.val)
 	defer done()
 	if n == nil {
@@ -302,7 +304,7 @@ func (d *decoder) list(f field, name string, each func(item *yaml.Node)) {
 	for _, item := range n.Content {
 		it, done := d.enter(item)
 		if it != nil {
-			each(it)
+			each(it, d.pos(item))
 		}
 		done()
 		if d.exhausted {
@@ -314,9 +316,9 @@ func (d *decoder) list(f field, name string, each func(item *yaml.Node)) {
 // strList reads a list of strings with their positions.
 func (d *decoder) strList(f field, name string) []posString {
 	var out []posString
-	d.list(f, name, func(item *yaml.Node) {
+	d.list(f, name, func(item *yaml.Node, at Pos) {
 		if v, ok := d.str(field{key: f.key, val: item}, name+" entry"); ok {
-			out = append(out, posString{val: v, pos: d.pos(item)})
+			out = append(out, posString{val: v, pos: at})
 		}
 	})
 	return out
@@ -370,7 +372,7 @@ func (d *decoder) decodeDocument(root *yaml.Node) *document {
 	}
 	if f, ok := fields["users"]; ok {
 		doc.hasUsers = true
-		d.list(f, "users", func(item *yaml.Node) { d.user(item, doc) })
+		d.list(f, "users", func(item *yaml.Node, at Pos) { d.user(item, at, doc) })
 	}
 	if f, ok := fields["members"]; ok {
 		doc.hasMembers = true
@@ -382,7 +384,7 @@ func (d *decoder) decodeDocument(root *yaml.Node) *document {
 	}
 	if f, ok := fields["appClients"]; ok {
 		doc.hasAppClients = true
-		d.list(f, "appClients", func(item *yaml.Node) { d.appClient(item, doc) })
+		d.list(f, "appClients", func(item *yaml.Node, at Pos) { d.appClient(item, at, doc) })
 	}
 	if f, ok := fields["ignore"]; ok {
 		d.ignore(f, doc)
@@ -437,12 +439,12 @@ func (d *decoder) boolean(f field, name string) (bool, bool) {
 	return false, false
 }
 
-func (d *decoder) user(n *yaml.Node, doc *document) {
+func (d *decoder) user(n *yaml.Node, at Pos, doc *document) {
 	fields, ok := d.mapping(n, "user", userFields)
 	if !ok {
 		return
 	}
-	u := userDecl{user: User{Status: StatusActive, Pos: d.pos(n)}}
+	u := userDecl{user: User{Status: StatusActive, Pos: at}}
 	valid := true
 	if f, ok := fields["email"]; ok {
 		if v, ok := d.email(f, "email"); ok {
@@ -505,12 +507,12 @@ func checkEmail(s string) error {
 
 func (d *decoder) members(f field, accountPath string) []memberDecl {
 	var out []memberDecl
-	d.list(f, "members", func(n *yaml.Node) {
+	d.list(f, "members", func(n *yaml.Node, at Pos) {
 		fields, ok := d.mapping(n, "member", memberFields)
 		if !ok {
 			return
 		}
-		m := memberDecl{member: Member{AccountPath: accountPath, Pos: d.pos(n)}}
+		m := memberDecl{member: Member{AccountPath: accountPath, Pos: at}}
 		valid := true
 		if f, ok := fields["user"]; ok {
 			if v, ok := d.email(f, "user"); ok {
@@ -558,12 +560,12 @@ func (d *decoder) accountName(f field, name string) (string, bool) {
 }
 
 func (d *decoder) accounts(f field, parent string, nested bool, doc *document) {
-	d.list(f, "accounts", func(n *yaml.Node) {
+	d.list(f, "accounts", func(n *yaml.Node, at Pos) {
 		fields, ok := d.mapping(n, "account", accountFields)
 		if !ok {
 			return
 		}
-		a := accountDecl{account: Account{Parent: parent, Pos: d.pos(n)}, nested: nested}
+		a := accountDecl{account: Account{Parent: parent, Pos: at}, nested: nested}
 		valid := true
 		if f, ok := fields["name"]; ok {
 			if v, ok := d.accountName(f, "name"); ok {
@@ -632,12 +634,12 @@ func checkPath(p string) error {
 	return nil
 }
 
-func (d *decoder) appClient(n *yaml.Node, doc *document) {
+func (d *decoder) appClient(n *yaml.Node, at Pos, doc *document) {
 	fields, ok := d.mapping(n, "app client", appClientFields)
 	if !ok {
 		return
 	}
-	c := AppClient{Pos: d.pos(n)}
+	c := AppClient{Pos: at}
 	valid := true
 	if f, ok := fields["appName"]; ok {
 		if v, ok := d.nonEmpty(f, "appName"); ok {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,9 +97,12 @@ func LoadFiles(files []File, getenv func(string) string) (*State, error) {
 	return mergeResults(results, &errs)
 }
 
+// finish sorts the errors and drops repeated ones: a node reached through several YAML
+// aliases is checked once per alias, at the same place.
 func finish(errs *errorList) error {
 	es := errs.errs
 	es.sort()
+	es = slices.CompactFunc(es, func(a, b *Error) bool { return *a == *b })
 	return &es
 }
 
