@@ -22,10 +22,13 @@ var (
 	ignoreFields    = []string{"users", "accounts", "appClients"}
 )
 
-// Limits of an app client (CONTRACT 2).
+// Limits of an app client (CONTRACT 2), and the API's limits on names (in bytes), so that a
+// state the loader accepts is one the API takes.
 const (
-	maxRedirectURLs   = 5
-	starterUserEmails = 1
+	maxRedirectURLs     = 5
+	starterUserEmails   = 1
+	maxAccountNameLen   = 200
+	maxAppClientNameLen = 255
 )
 
 // document is one YAML document of a state file, decoded with the positions the merge needs.
@@ -546,14 +549,22 @@ func (d *decoder) members(f field, accountPath string) []memberDecl {
 	return out
 }
 
-// accountName reads a name or previousName: not empty, no "/".
+// accountName reads a name or previousName by the API's rule: not blank, no "/", at most
+// maxAccountNameLen bytes.
 func (d *decoder) accountName(f field, name string) (string, bool) {
 	v, ok := d.nonEmpty(f, name)
 	if !ok {
 		return "", false
 	}
-	if strings.Contains(v, "/") {
+	switch {
+	case strings.TrimSpace(v) == "":
+		d.errorf(f.val, "%s must not be blank", name)
+		return "", false
+	case strings.Contains(v, "/"):
 		d.errorf(f.val, "%s %q must not contain \"/\" (use parent: or nest accounts)", name, v)
+		return "", false
+	case len(v) > maxAccountNameLen:
+		d.errorf(f.val, "%s is %d bytes long; the API takes at most %d", name, len(v), maxAccountNameLen)
 		return "", false
 	}
 	return v, true
@@ -642,10 +653,18 @@ func (d *decoder) appClient(n *yaml.Node, at Pos, doc *document) {
 	c := AppClient{Pos: at}
 	valid := true
 	if f, ok := fields["appName"]; ok {
-		if v, ok := d.nonEmpty(f, "appName"); ok {
-			c.AppName = v
-		} else {
+		v, ok := d.nonEmpty(f, "appName")
+		switch {
+		case !ok:
 			valid = false
+		case strings.TrimSpace(v) == "":
+			d.errorf(f.val, "appName must not be blank")
+			valid = false
+		case len(v) > maxAppClientNameLen:
+			d.errorf(f.val, "appName is %d bytes long; the API takes at most %d", len(v), maxAppClientNameLen)
+			valid = false
+		default:
+			c.AppName = v
 		}
 	} else {
 		d.errorf(n, "app client without appName")

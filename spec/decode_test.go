@@ -36,3 +36,27 @@ func TestCheckRedirectURL(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckEmail checks that the loader refuses the addresses the API refuses.
+func TestCheckEmail(t *testing.T) {
+	tests := []struct {
+		email string
+		ok    bool
+	}{
+		{"a@example.com", true},
+		{"A.B+tag@Example.com", true},
+		{`"a b"@example.com`, false},
+		{"a b@example.com", false},
+		{"Alice <a@example.com>", false},
+		{"a@", false},
+		{"@example.com", false},
+		{"example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.email, func(t *testing.T) {
+			if err := checkEmail(tt.email); (err == nil) != tt.ok {
+				t.Errorf("checkEmail(%q) = %v, want ok %t", tt.email, err, tt.ok)
+			}
+		})
+	}
+}

@@ -149,7 +149,8 @@ func TestSchemaAcceptsValidFiles(t *testing.T) {
 
 // schemaRejects lists the invalid cases whose rule the schema can express.
 var schemaRejects = []string{
-	"account-empty-name", "account-missing-name", "account-name-slash",
+	"account-empty-name", "account-missing-name", "account-name-slash", "account-name-blank-or-long",
+	"appclient-name-blank-or-long",
 	"appclient-bad-arn", "appclient-duplicate-redirect-url", "appclient-ftp-url",
 	"appclient-http-not-localhost", "appclient-missing-fields", "appclient-no-redirect-urls",
 	"appclient-relative-url", "appclient-six-redirect-urls", "appclient-two-starter-emails",
