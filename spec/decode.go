@@ -340,6 +340,11 @@ func (d *decoder) decodeDocument(root *yaml.Node) *document {
 		d.errorf(n, "empty document: every document needs version: 1")
 		return doc
 	}
+	if n.Kind == yaml.MappingNode && len(n.Content) > 0 {
+		// A byte order mark may start any document of a stream (a file made by concatenating
+		// files); yaml.v3 drops only the first one and reads the others into the first key.
+		n.Content[0].Value = strings.TrimPrefix(n.Content[0].Value, "\ufeff")
+	}
 	fields, ok := d.mapping(n, "document", documentFields)
 	if !ok {
 		return doc
@@ -407,6 +412,10 @@ func (d *decoder) version(f field) bool {
 	}
 	if (n.ShortTag() == "!!int" || sub) && v == "1" {
 		return true
+	}
+	if v == "1" { // quoted
+		d.errorf(n, "version must be the number 1, not the string \"1\": write version: 1 without quotes")
+		return false
 	}
 	d.errorf(n, "unsupported version %s: this inboxctl reads version 1", quoteScalar(n, v))
 	return false

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -320,18 +322,19 @@ func writeEscAll(ss []string) []string {
 	return out
 }
 
-// fileName makes an account name safe as a file name: letters, digits, '-', '_' and '.' are
-// kept, anything else becomes '-', a leading '.' (which the loader skips) becomes '_', and a
-// name already used (compared case-insensitively, for case-insensitive file systems) gets a
-// numbered suffix.
+// writeFileName makes an account name safe as a file name: letters and digits of any script
+// and most punctuation are kept; what is hostile to paths or shells (separators, the
+// characters Windows forbids, control characters and white space) becomes '-', a leading '.'
+// (which the loader skips) becomes '_', and a name already used (compared case-insensitively,
+// for case-insensitive file systems) gets a numbered suffix.
 func writeFileName(name string, used map[string]bool) string {
 	var b strings.Builder
 	for _, r := range name {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			b.WriteRune(r)
-		default:
+		case strings.ContainsRune(`/\:*?"<>|`, r), unicode.IsControl(r), unicode.IsSpace(r), r == utf8.RuneError:
 			b.WriteByte('-')
+		default:
+			b.WriteRune(r)
 		}
 	}
 	base := b.String()

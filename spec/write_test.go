@@ -371,3 +371,37 @@ func TestExportState(t *testing.T) {
 }
 
 func s2p(s State) *State { return &s }
+
+// TestWriteFileName checks the file names of split account subtrees: only characters that are
+// hostile to paths or shells are replaced; letters of any script are kept.
+func TestWriteFileName(t *testing.T) {
+	used := map[string]bool{}
+	tests := []struct{ name, want string }{
+		{"ops", "ops"},
+		{"Zürich", "Zürich"},
+		{"東京", "東京"},
+		{"équipe-α_1.2", "équipe-α_1.2"},
+		{"a/b\\c:d*e?f\"g<h>i|j", "a-b-c-d-e-f-g-h-i-j"},
+		{"two words\ttab", "two-words-tab"},
+		{".hidden", "_hidden"},
+		{"OPS", "OPS-2"},
+		{"", "account"},
+		{"\x00\x01", "--"},
+	}
+	for _, tt := range tests {
+		if got := writeFileName(tt.name, used); got != tt.want {
+			t.Errorf("writeFileName(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestLoadBOMBeforeALaterDocument(t *testing.T) {
+	data := "\ufeff" + "version: 1\nowner: acme\napplication: app_demo\naccount: acc_root\n---\n\ufeffversion: 1\nusers:\n  - email: a@example.com\n"
+	s, err := LoadBytes("bom.yaml", []byte(data), nil)
+	if err != nil {
+		t.Fatalf("a byte order mark at the start of a document: %v", err)
+	}
+	if len(s.Users) != 1 {
+		t.Errorf("users %+v, want a@example.com", s.Users)
+	}
+}
