@@ -380,9 +380,9 @@ func ExactPattern(s string) string {
 //     name are an error.
 //
 // Notes lists, for a person to read, each account or member set left unmanaged that way.
-func ExportState(live *State) (desired *State, notes []string, err error) {
+func ExportState(live *State) (*Export, error) {
 	if live == nil {
-		return nil, nil, errors.New("spec: no live state to export")
+		return nil, errors.New("spec: no live state to export")
 	}
 	out := &State{
 		Owner:       live.Owner,
@@ -415,11 +415,14 @@ func ExportState(live *State) (desired *State, notes []string, err error) {
 
 	// Accounts to ignore: another owner's, and those holding a member of an ignored user.
 	ignoredAcc := map[string]bool{}
+	foreignAcc := map[string]bool{}
 	for _, a := range live.Accounts {
 		if foreign(a.Owner) {
 			ignoredAcc[a.Path] = true
+			foreignAcc[a.Path] = true
 		}
 	}
+	var notes []string
 	rootMembersKept := live.Mentions.RootMembers
 	for _, m := range live.Members {
 		if !ignoredUsers[strings.ToLower(m.User)] {
@@ -439,10 +442,16 @@ func ExportState(live *State) (desired *State, notes []string, err error) {
 	}
 	out.Mentions.RootMembers = rootMembersKept
 
+	ex := &Export{Notes: notes, ForeignUsers: len(ignoredUsers)}
 	paths := make([]string, 0, len(ignoredAcc))
 	for p := range ignoredAcc {
 		if !writeUnderIgnored(p, ignoredAcc) { // a subtree is ignored with its top
 			paths = append(paths, p)
+			if foreignAcc[p] {
+				ex.ForeignAccounts++
+			} else {
+				ex.MemberAccounts++
+			}
 		}
 	}
 	sort.Strings(paths)
@@ -467,7 +476,7 @@ func ExportState(live *State) (desired *State, notes []string, err error) {
 	names := map[string]bool{}
 	for _, c := range live.AppClients {
 		if names[c.AppName] {
-			return nil, nil, fmt.Errorf("spec: two live app clients are named %q; delete or rename one before exporting", c.AppName)
+			return nil, fmt.Errorf("spec: two live app clients are named %q; delete or rename one before exporting", c.AppName)
 		}
 		names[c.AppName] = true
 		d := AppClient{
@@ -491,7 +500,20 @@ func ExportState(live *State) (desired *State, notes []string, err error) {
 		AppClients: writeSorted(out.Ignore.AppClients),
 	}
 	out.Canonicalize()
-	return out, notes, nil
+	ex.State = out
+	return ex, nil
+}
+
+// Export is what ExportState gives: the desired state and what went under ignore.
+type Export struct {
+	State *State
+	// Notes explains, for a person to read, each account or member set left unmanaged because
+	// it holds another owner's user.
+	Notes []string
+	// ForeignUsers counts the users of other owners; ForeignAccounts the account subtrees whose
+	// top is another owner's; MemberAccounts the account subtrees ignored because they hold a
+	// member who is another owner's user (each subtree counted once, by its top).
+	ForeignUsers, ForeignAccounts, MemberAccounts int
 }
 
 // underIgnored reports whether an ancestor of the account path p is in ignored.

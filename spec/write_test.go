@@ -288,9 +288,11 @@ func TestExportState(t *testing.T) {
 		live      func(*State)
 		want      func(*State)
 		wantNotes int
-		wantErr   bool
+		// wantCounts is ForeignUsers, ForeignAccounts, MemberAccounts.
+		wantCounts [3]int
+		wantErr    bool
 	}{
-		{name: "own and unmarked declared, another owner's ignored with its subtree", live: func(*State) {}, want: func(*State) {}},
+		{name: "own and unmarked declared, another owner's ignored with its subtree", live: func(*State) {}, want: func(*State) {}, wantCounts: [3]int{1, 1, 0}},
 		{
 			name: "a member naming another owner's user ignores its account",
 			live: func(s *State) {
@@ -301,7 +303,8 @@ func TestExportState(t *testing.T) {
 				s.Members = s.Members[:2]
 				s.Ignore.Accounts = []string{"a/b", `t\[1\]`}
 			},
-			wantNotes: 1,
+			wantNotes:  1,
+			wantCounts: [3]int{1, 1, 1},
 		},
 		{
 			name: "a root member naming another owner's user leaves the root's members unmanaged",
@@ -312,14 +315,16 @@ func TestExportState(t *testing.T) {
 				s.Mentions.RootMembers = false
 				s.Members = s.Members[1:]
 			},
-			wantNotes: 1,
+			wantNotes:  1,
+			wantCounts: [3]int{1, 1, 0},
 		},
 		{
 			name: "duplicate redirect URLs, which the API keeps as given, are written once",
 			live: func(s *State) {
 				s.AppClients[0].RedirectURLs = []string{"https://a", "http://127.0.0.2/cb", "https://a", "http://127.0.0.2/cb"}
 			},
-			want: func(s *State) { s.AppClients[0].RedirectURLs = []string{"http://127.0.0.2/cb", "https://a"} },
+			want:       func(s *State) { s.AppClients[0].RedirectURLs = []string{"http://127.0.0.2/cb", "https://a"} },
+			wantCounts: [3]int{1, 1, 0},
 		},
 		{
 			name:    "two app clients with one name",
@@ -332,7 +337,7 @@ func TestExportState(t *testing.T) {
 			l := live()
 			tt.live(l)
 			l.Canonicalize()
-			got, notes, err := ExportState(l)
+			ex, err := ExportState(l)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("ExportState succeeded")
@@ -341,6 +346,10 @@ func TestExportState(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			got, notes := ex.State, ex.Notes
+			if d := cmp.Diff(tt.wantCounts, [3]int{ex.ForeignUsers, ex.ForeignAccounts, ex.MemberAccounts}); d != "" {
+				t.Errorf("counts of ignored users, other owners' accounts, accounts ignored for a member (-want +got):\n%s", d)
 			}
 			want := base()
 			tt.want(want)
@@ -365,7 +374,7 @@ func TestExportState(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := ExportState(nil); err == nil {
+	if _, err := ExportState(nil); err == nil {
 		t.Error("ExportState(nil) succeeded")
 	}
 }

@@ -106,11 +106,12 @@ func runExport(ctx context.Context, c live.Client, opts exportOptions, s *stream
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	desired, notes, err := spec.ExportState(ls)
+	ex, err := spec.ExportState(ls)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	for _, note := range notes {
+	desired := ex.State
+	for _, note := range ex.Notes {
 		fmt.Fprintf(s.Err, "inboxctl: note: %s\n", note)
 	}
 	if opts.OutDir == "" {
@@ -136,9 +137,9 @@ func runExport(ctx context.Context, c live.Client, opts exportOptions, s *stream
 			return fmt.Errorf("export: %w", err)
 		}
 	}
-	fmt.Fprintf(s.Err, "inboxctl: exported %d users, %d accounts, %d members, %d app clients (%d API requests); %d users and %d accounts of other owners ignored\n",
+	fmt.Fprintf(s.Err, "inboxctl: exported %d users, %d accounts, %d members, %d app clients (%d API requests); ignored: %d users and %d account subtrees of other owners, %d account subtrees holding another owner's user\n",
 		len(desired.Users), len(desired.Accounts), len(desired.Members), len(desired.AppClients), n.Requests.Load(),
-		len(desired.Ignore.Users), len(desired.Ignore.Accounts))
+		ex.ForeignUsers, ex.ForeignAccounts, ex.MemberAccounts)
 	return nil
 }
 
@@ -164,8 +165,7 @@ func writeStateFiles(dir string, files []spec.File) error {
 			}
 			return nil
 		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if !d.IsDir() && (ext == ".yaml" || ext == ".yml") && !ours[p] {
+		if !d.IsDir() && spec.IsStateFileName(p) && !ours[p] { // exactly the files the loader would read
 			stale = append(stale, p)
 		}
 		return nil

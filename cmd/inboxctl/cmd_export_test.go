@@ -171,6 +171,9 @@ func TestExportRoundTrip(t *testing.T) {
 			if !strings.Contains(errOut, `account "ops/shared" is ignored`) {
 				t.Errorf("stderr does not explain why ops/shared is ignored:\n%s", errOut)
 			}
+			if w := "ignored: 1 users and 1 account subtrees of other owners, 1 account subtrees holding another owner's user"; !strings.Contains(errOut, w) {
+				t.Errorf("stderr does not say %q:\n%s", w, errOut)
+			}
 			after := srv.Stats().APIByMethod
 			for m, n := range after {
 				if m != http.MethodGet && n != before[m] {
@@ -229,6 +232,25 @@ func TestExportOwnedAndErrors(t *testing.T) {
 	t.Run("owned tenant plans no changes", func(t *testing.T) { testExportOwned(t, srv) })
 	t.Run("errors", func(t *testing.T) { testExportErrors(t, srv) })
 	t.Run("duplicate redirect URLs are written once", func(t *testing.T) { testExportDuplicateURLs(t, srv) })
+	t.Run("files the loader does not read are not stale", func(t *testing.T) { testExportKeepsOtherFiles(t, srv) })
+}
+
+// testExportKeepsOtherFiles exports into a directory holding files the loader never reads
+// (notes.YAML: the extension rule is case-sensitive; .hidden.yaml), which --out must accept.
+func testExportKeepsOtherFiles(t *testing.T, srv *sandbox.Server) {
+	dir := t.TempDir()
+	for _, name := range []string{"notes.YAML", ".hidden.yaml", "README.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("not: a state\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut := runExportCmd(exportEnv(srv, nil), "--application", sandbox.DefaultApplicationID, "--account", sandbox.DefaultRootAccountID, "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, err := spec.Load([]string{dir}, nil); err != nil {
+		t.Errorf("the export does not load beside the other files: %v", err)
+	}
 }
 
 // testExportDuplicateURLs exports an app client whose redirect URLs the API stores with
