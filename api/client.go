@@ -272,6 +272,7 @@ func (c *Client) RemoveMember(ctx context.Context, accountID, memberID string) e
 func (c *Client) ListAppClients(ctx context.Context) ([]AppClientSummary, error) {
 	var all []AppClientSummary
 	next := ""
+	pages := newPager(http.MethodGet, "/appclients")
 	for {
 		q := url.Values{"maxResults": {strconv.Itoa(MaxAppClientPageSize)}}
 		if next != "" {
@@ -287,6 +288,9 @@ func (c *Client) ListAppClients(ctx context.Context) ([]AppClientSummary, error)
 		all = append(all, page.AppClientList...)
 		if page.NextToken == "" {
 			return all, nil
+		}
+		if err := pages.next(page.NextToken); err != nil {
+			return nil, err
 		}
 		next = page.NextToken
 	}
@@ -378,6 +382,7 @@ func AppClientID(arn string) string {
 func listAll[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 	var all []T
 	cursor := ""
+	pages := newPager(http.MethodGet, path)
 	for {
 		q := url.Values{"limit": {strconv.Itoa(MaxPageSize)}}
 		if cursor != "" {
@@ -397,9 +402,36 @@ func listAll[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 		if page.NextCursor == "" {
 			return all, nil
 		}
-		if page.NextCursor == cursor {
-			return nil, fmt.Errorf("api: GET %s: the server returned the same cursor twice", path)
+		if err := pages.next(page.NextCursor); err != nil {
+			return nil, err
 		}
 		cursor = page.NextCursor
 	}
+}
+
+// maxPages bounds the pages one list reads: far more than any tenant holds (100 million users at
+// the largest page size), so reaching it means the server's cursors never end.
+const maxPages = 100_000
+
+// pager guards one paginated list against a server whose cursors loop: a cursor seen before (on
+// any earlier page, not only the last) or more than maxPages pages is an error.
+type pager struct {
+	method, path string
+	seen         map[string]bool
+}
+
+func newPager(method, path string) *pager {
+	return &pager{method: method, path: path, seen: map[string]bool{}}
+}
+
+// next records the cursor of the next page to read, refusing a repeat.
+func (p *pager) next(cursor string) error {
+	if p.seen[cursor] {
+		return fmt.Errorf("api: %s %s: the server returned a cursor it had already returned, after %d pages (a pagination loop)", p.method, p.path, len(p.seen)+1)
+	}
+	if len(p.seen) >= maxPages {
+		return fmt.Errorf("api: %s %s: more than %d pages (a pagination loop?)", p.method, p.path, maxPages)
+	}
+	p.seen[cursor] = true
+	return nil
 }

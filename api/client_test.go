@@ -707,3 +707,63 @@ func TestAppClientID(t *testing.T) {
 		}
 	}
 }
+
+func TestListsRefuseARepeatedCursor(t *testing.T) {
+	tests := []struct {
+		name string
+		// next returns the cursor the server gives after the page asked for with cur.
+		next func(cur string) string
+		list func(c *Client) error
+	}{
+		{"users: same cursor again", func(string) string { return "A" }, func(c *Client) error {
+			_, err := c.ListUsers(context.Background(), "app")
+			return err
+		}},
+		{"users: cycle A, B, A", func(cur string) string {
+			if cur == "A" {
+				return "B"
+			}
+			return "A"
+		}, func(c *Client) error {
+			_, err := c.ListUsers(context.Background(), "app")
+			return err
+		}},
+		{"app clients: same token again", func(string) string { return "same" }, func(c *Client) error {
+			_, err := c.ListAppClients(context.Background())
+			return err
+		}},
+		{"app clients: cycle t1, t2, t1", func(cur string) string {
+			if cur == "t1" {
+				return "t2"
+			}
+			return "t1"
+		}, func(c *Client) error {
+			_, err := c.ListAppClients(context.Background())
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int64
+			c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) > 50 {
+					writeErr(w, 400, "looping") // stop a looping client
+					return
+				}
+				q := r.URL.Query()
+				if r.URL.Path == "/appclients" {
+					writeJSON(w, 200, map[string]any{"appClientList": []AppClientSummary{{AppClientARN: "a"}}, "nextToken": tt.next(q.Get("nextToken"))})
+					return
+				}
+				writeJSON(w, 200, map[string]any{"data": []User{{ID: "u"}}, "next_cursor": tt.next(q.Get("cursor"))})
+			}), Options{})
+			err := tt.list(c)
+			if err == nil || !strings.Contains(err.Error(), "pagination loop") {
+				t.Errorf("err = %v, want a pagination loop error", err)
+			}
+			if hits.Load() > 4 {
+				t.Errorf("%d requests, want at most 4", hits.Load())
+			}
+		})
+	}
+}
