@@ -17,13 +17,14 @@ import (
 
 // Defaults used when an Options field is zero.
 const (
-	DefaultMaxAttempts   = 10
-	DefaultMaxElapsed    = 2 * time.Minute
-	DefaultBaseBackoff   = 100 * time.Millisecond
-	DefaultMaxBackoff    = 5 * time.Second
-	DefaultUserAgent     = "inboxctl"
-	maxRetryAfter        = 60 * time.Second
-	defaultRetryAfter429 = time.Second
+	DefaultMaxAttempts    = 10
+	DefaultMaxElapsed     = 2 * time.Minute
+	DefaultBaseBackoff    = 100 * time.Millisecond
+	DefaultMaxBackoff     = 5 * time.Second
+	DefaultAttemptTimeout = 30 * time.Second
+	DefaultUserAgent      = "inboxctl"
+	maxRetryAfter         = 60 * time.Second
+	defaultRetryAfter429  = time.Second
 )
 
 // Options tune a Client. The zero value gives the defaults above and no client-side rate cap.
@@ -37,6 +38,10 @@ type Options struct {
 	MaxAttempts int
 	// MaxElapsed bounds the time one request may take over all its attempts.
 	MaxElapsed time.Duration
+	// AttemptTimeout bounds one attempt (token, request and reading the answer); an attempt
+	// that runs out of it is retried like a lost connection. The last attempt also ends when
+	// MaxElapsed does.
+	AttemptTimeout time.Duration
 	// BaseBackoff and MaxBackoff shape the exponential backoff with full jitter.
 	BaseBackoff, MaxBackoff time.Duration
 	// UserAgent is sent with every request.
@@ -89,6 +94,9 @@ func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = DefaultAttemptTimeout
 	}
 	if opts.MaxBackoff < opts.BaseBackoff {
 		opts.MaxBackoff = opts.BaseBackoff

@@ -767,3 +767,60 @@ func TestListsRefuseARepeatedCursor(t *testing.T) {
 		})
 	}
 }
+
+func TestHangingServerIsBoundedPerAttemptAndByTheBudget(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		keys    []string
+		release = make(chan struct{})
+	)
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
+		_, _ = io.Copy(io.Discard, r.Body)
+		select { // accepts, never answers
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}), Options{AttemptTimeout: 100 * time.Millisecond, MaxElapsed: 700 * time.Millisecond})
+	t.Cleanup(func() { close(release) }) // runs before the server's Close
+	for _, tt := range []struct {
+		name string
+		do   func() error
+	}{
+		{"GET", func() error { _, err := c.GetUser(context.Background(), "u"); return err }},
+		{"POST", func() error {
+			_, err := c.CreateUser(context.Background(), "app", CreateUserRequest{Email: "a@example.com"})
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			keys = nil
+			mu.Unlock()
+			start := time.Now()
+			err := tt.do()
+			took := time.Since(start)
+			if err == nil || !strings.Contains(err.Error(), "no answer within") {
+				t.Errorf("err = %v, want a per-attempt timeout", err)
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v matches context.DeadlineExceeded, which means the command's own deadline", err)
+			}
+			if took > 2*time.Second {
+				t.Errorf("took %s with a 700ms budget", took)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(keys) < 2 {
+				t.Errorf("%d attempts, want a timed-out attempt retried", len(keys))
+			}
+			for i := range keys {
+				if keys[i] != keys[0] {
+					t.Errorf("attempt %d Idempotency-Key %q, want %q", i+1, keys[i], keys[0])
+				}
+			}
+		})
+	}
+}

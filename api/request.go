@@ -84,7 +84,11 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 		if err := c.wait(ctx); err != nil {
 			return fmt.Errorf("api: %s %s: %w", cl.method, cl.path, err)
 		}
-		err := c.once(ctx, cl, body, idemKey, attempt, counter)
+		limit := min(c.opts.AttemptTimeout, time.Until(deadline))
+		if limit <= 0 {
+			return fmt.Errorf("api: %s %s: giving up after %d attempts: the %s retry budget is spent", cl.method, cl.path, attempt-1, c.opts.MaxElapsed)
+		}
+		err := c.once(ctx, cl, body, idemKey, attempt, counter, limit)
 		if err == nil {
 			return nil
 		}
@@ -122,8 +126,39 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 	}
 }
 
-// once sends one attempt of cl.
-func (c *Client) once(ctx context.Context, cl *call, body []byte, idemKey string, attempt int, counter *Counter) error {
+// once sends one attempt of cl, which may take up to limit: an attempt that runs out of it
+// (whether waiting for a token, a connection, the answer or its body) fails with an
+// *attemptTimeoutError, which is retried, and not with ctx's own deadline.
+func (c *Client) once(ctx context.Context, cl *call, body []byte, idemKey string, attempt int, counter *Counter, limit time.Duration) error {
+	actx, cancel := context.WithTimeoutCause(ctx, limit, errAttemptTimeout)
+	defer cancel()
+	err := c.send(actx, cl, body, idemKey, attempt, counter)
+	var te *transportError
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout) && errors.As(err, &te) {
+		te.err = &attemptTimeoutError{limit: limit, budget: limit < c.opts.AttemptTimeout}
+	}
+	return err
+}
+
+// errAttemptTimeout is the cause of an attempt's context when its time limit passed.
+var errAttemptTimeout = errors.New("api: attempt time limit")
+
+// attemptTimeoutError is an attempt that got no complete answer within its time limit. It does not
+// match context.DeadlineExceeded, which callers take for the end of their own deadline.
+type attemptTimeoutError struct {
+	limit  time.Duration
+	budget bool // the limit was what remained of the retry budget
+}
+
+func (e *attemptTimeoutError) Error() string {
+	if e.budget {
+		return fmt.Sprintf("no answer within %s (what was left of the retry budget)", e.limit.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("no answer within %s (the time limit of one attempt)", e.limit)
+}
+
+// send sends one attempt of cl with ctx and reads its answer.
+func (c *Client) send(ctx context.Context, cl *call, body []byte, idemKey string, attempt int, counter *Counter) error {
 	req, err := c.newRequest(ctx, cl, body, idemKey)
 	if err != nil {
 		return err

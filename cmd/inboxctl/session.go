@@ -61,6 +61,9 @@ func openSession(c *cli.Context, s *streams, readOnly bool) (*session, error) {
 	// --parallelism of apply, plan and drift), and at least 64.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = max(64, c.Int("parallelism"))
+	// A server that takes a request and never answers must not hold the command: the API client
+	// gives each attempt api.DefaultAttemptTimeout, and this bounds the token requests too.
+	tr.ResponseHeaderTimeout = api.DefaultAttemptTimeout
 	var base http.RoundTripper = tr
 	if readOnly {
 		base = auth.ReadOnly(base, tokenURL, revokeURL)

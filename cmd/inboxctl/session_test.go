@@ -248,3 +248,22 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// A server that accepts a request and never answers must not hold a command forever: the API
+// client bounds each attempt, and the connection pool bounds the wait for response headers.
+func TestSessionTransportBoundsTheWaitForAnAnswer(t *testing.T) {
+	env := map[string]string{envClientID: "id", envClientSecret: "s"}
+	_, err := runGlobals(t, env, nil, func(c *cli.Context, s *streams) error {
+		ss, err := openSession(c, s, false)
+		if err != nil {
+			return err
+		}
+		if got := ss.transport.ResponseHeaderTimeout; got <= 0 || got > api.DefaultAttemptTimeout {
+			t.Errorf("ResponseHeaderTimeout = %s, want in (0, %s]", got, api.DefaultAttemptTimeout)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
