@@ -15,15 +15,18 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Defaults used when an Options field is zero.
+// Defaults used when an Options field is zero. A request is retried while its MaxElapsed budget
+// lasts; DefaultMaxAttempts is only a safety bound, above what the budget allows with these
+// backoffs, and the first 8 attempts take at most about 13 s of waiting (CONTRACT 4: at least 8
+// attempts and up to 2 minutes).
 const (
-	DefaultMaxAttempts    = 10
+	DefaultMaxAttempts    = 100
 	DefaultMaxElapsed     = 2 * time.Minute
 	DefaultBaseBackoff    = 100 * time.Millisecond
-	DefaultMaxBackoff     = 5 * time.Second
+	DefaultMaxBackoff     = 10 * time.Second
 	DefaultAttemptTimeout = 30 * time.Second
 	DefaultUserAgent      = "inboxctl"
-	maxRetryAfter         = 60 * time.Second
+	maxRetryAfter         = 24 * time.Hour // only to keep the arithmetic far from overflow
 	defaultRetryAfter429  = time.Second
 )
 
@@ -34,15 +37,18 @@ type Options struct {
 	// Logger receives one debug record per HTTP request (method, path, status, duration,
 	// attempt); never a header or a body. Nil discards.
 	Logger *slog.Logger
-	// MaxAttempts bounds the attempts of one request (first try included).
+	// MaxAttempts bounds the attempts of one request (first try included); the budget
+	// (MaxElapsed) is what normally ends the retries.
 	MaxAttempts int
-	// MaxElapsed bounds the time one request may take over all its attempts.
+	// MaxElapsed is the budget of one request over all its attempts and waits: retries go on
+	// while it lasts, and a Retry-After longer than what is left of it ends them at once.
 	MaxElapsed time.Duration
 	// AttemptTimeout bounds one attempt (token, request and reading the answer); an attempt
 	// that runs out of it is retried like a lost connection. The last attempt also ends when
 	// MaxElapsed does.
 	AttemptTimeout time.Duration
-	// BaseBackoff and MaxBackoff shape the exponential backoff with full jitter.
+	// BaseBackoff and MaxBackoff shape the exponential backoff: the wait before retry n is
+	// random in [d/2, d] with d = min(MaxBackoff, BaseBackoff*2^(n-1)).
 	BaseBackoff, MaxBackoff time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string

@@ -510,10 +510,11 @@ func TestParseRetryAfter(t *testing.T) {
 	}{
 		{"seconds", "3", 3 * time.Second},
 		{"zero", "0", 0},
-		{"capped seconds", "3600", maxRetryAfter},
+		{"an hour", "3600", time.Hour},
+		{"capped seconds", "1000000", maxRetryAfter},
 		{"http date", now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second},
 		{"past date", now.Add(-time.Hour).Format(http.TimeFormat), 0},
-		{"capped date", now.Add(time.Hour).Format(http.TimeFormat), maxRetryAfter},
+		{"capped date", now.Add(48 * time.Hour).Format(http.TimeFormat), maxRetryAfter},
 		{"missing", "", defaultRetryAfter429},
 		{"garbage", "soon", defaultRetryAfter429},
 	}
@@ -823,4 +824,102 @@ func TestHangingServerIsBoundedPerAttemptAndByTheBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A 503 outage shorter than the budget is ridden out however many attempts it takes: the
+// retries go on while the budget lasts, each wait at least half its backoff step.
+func TestOutageShorterThanTheBudgetIsRiddenOut(t *testing.T) {
+	start := time.Now()
+	var hits atomic.Int64
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if time.Since(start) < 500*time.Millisecond {
+			writeErr(w, 503, "unavailable")
+			return
+		}
+		writeJSON(w, 200, User{ID: "usr_1"})
+	}), Options{BaseBackoff: 2 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxElapsed: 3 * time.Second})
+	u, err := c.GetUser(context.Background(), "usr_1")
+	if err != nil || u.ID != "usr_1" {
+		t.Fatalf("GetUser = %v, %v; want the user after the outage", u, err)
+	}
+	// 500ms of waits of at most 20ms: well over 10 attempts; at least 10ms each: at most ~50.
+	if n := hits.Load(); n < 20 || n > 60 {
+		t.Errorf("%d requests, want 20 to 60", n)
+	}
+}
+
+func TestBackoffHasAFloor(t *testing.T) {
+	c, err := New("https://x", nil, Options{BaseBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= 12; attempt++ {
+		step := min(100*time.Millisecond<<(attempt-1), 10*time.Second)
+		for range 50 {
+			if d := c.backoff(attempt); d < step/2 || d > step {
+				t.Fatalf("backoff(%d) = %s, want in [%s, %s]", attempt, d, step/2, step)
+			}
+		}
+	}
+}
+
+// The defaults give at least 8 attempts within the 2-minute budget whatever the jitter, and
+// retry as long as the budget lasts.
+func TestDefaultBudget(t *testing.T) {
+	c, err := New("https://x", nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.opts.MaxElapsed != 2*time.Minute {
+		t.Errorf("MaxElapsed %s, want 2m", c.opts.MaxElapsed)
+	}
+	var longest time.Duration // the longest 7 waits can be
+	for attempt := 1; attempt <= 7; attempt++ {
+		longest += min(c.opts.BaseBackoff<<(attempt-1), c.opts.MaxBackoff)
+	}
+	if longest > 30*time.Second {
+		t.Errorf("the first 7 backoffs may take %s", longest)
+	}
+	// Waits of at most MaxBackoff until 2 minutes are spent need this many attempts.
+	if need := int(c.opts.MaxElapsed / c.opts.MaxBackoff); c.opts.MaxAttempts < need {
+		t.Errorf("MaxAttempts %d ends retrying before the budget (needs %d)", c.opts.MaxAttempts, need)
+	}
+}
+
+func TestRetryAfterPastTheBudgetGivesUpAtOnce(t *testing.T) {
+	var hits atomic.Int64
+	c := setup(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		writeErr(w, 429, "rate_limited")
+	}), Options{MaxElapsed: time.Second})
+	start := time.Now()
+	_, err := c.GetUser(context.Background(), "u")
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("took %s", d)
+	}
+	want := "api: giving up after 1 attempt in 0s: the server asks to wait 1h0m0s, more than the 1s retry budget has left: api: GET /api/users/u: 429 Too Many Requests: rate_limited: msg rate_limited (retry after 1h0m0s)"
+	if diff := cmp.Diff(want, errString(err)); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+	if !IsRateLimited(err) || hits.Load() != 1 {
+		t.Errorf("err %v after %d requests, want the 429 after 1", err, hits.Load())
+	}
+	// The server's window holds every request of the client: the next one gives up unsent.
+	start = time.Now()
+	_, err = c.GetUser(context.Background(), "v")
+	if err == nil || !strings.Contains(err.Error(), "after the request's 1s retry budget ends") || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("second request: err = %v after %s, want a budget error at once", err, time.Since(start))
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want the second not sent", hits.Load())
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
 }

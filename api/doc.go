@@ -4,9 +4,10 @@
 // (package auth). Every method takes a context first, escapes its path segments, and returns
 // typed errors (*Error, *RateLimitError) that callers inspect with errors.As or the Is* helpers.
 //
-// Retries follow the end of CONTRACT section 4: 429 after Retry-After, 502/503/504 and connection
-// errors are retried with exponential backoff and full jitter, within MaxAttempts and MaxElapsed
-// per request. Every create carries one Idempotency-Key across its retries, and a retried create
+// Retries follow the end of CONTRACT section 4: 429 after Retry-After, 502/503/504, connection
+// errors and attempts that run out of Options.AttemptTimeout are retried with exponential backoff
+// (equal jitter: each wait at least half its step) while the request's MaxElapsed budget lasts;
+// a Retry-After longer than what is left of the budget ends the retries at once. Every create carries one Idempotency-Key across its retries, and a retried create
 // answered 409 is resolved by reading the resource by its natural key. A DELETE answered 404 on a
 // retry counts as done. One rate limiter (Options.MaxRPS) and one "not before" time, set when the
 // server answers 429, are shared by every goroutine using the Client.

@@ -73,7 +73,9 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 		idemKey = crand.Text()
 	}
 	counter := counterFrom(ctx)
-	deadline := time.Now().Add(c.opts.MaxElapsed)
+	start := time.Now()
+	deadline := start.Add(c.opts.MaxElapsed)
+	var err error // the last attempt's
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			c.retries.Add(1)
@@ -81,14 +83,20 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 				counter.Retries.Add(1)
 			}
 		}
-		if err := c.wait(ctx); err != nil {
-			return fmt.Errorf("api: %s %s: %w", cl.method, cl.path, err)
+		if werr := c.wait(ctx, deadline); werr != nil {
+			if errors.Is(werr, errPastBudget) && err != nil {
+				return c.giveUp(attempt-1, start, err, werr.Error())
+			}
+			return fmt.Errorf("api: %s %s: %w", cl.method, cl.path, werr)
 		}
 		limit := min(c.opts.AttemptTimeout, time.Until(deadline))
 		if limit <= 0 {
-			return fmt.Errorf("api: %s %s: giving up after %d attempts: the %s retry budget is spent", cl.method, cl.path, attempt-1, c.opts.MaxElapsed)
+			if err == nil {
+				return fmt.Errorf("api: %s %s: the %s retry budget was spent before the first attempt", cl.method, cl.path, c.opts.MaxElapsed)
+			}
+			return c.giveUp(attempt-1, start, err, "")
 		}
-		err := c.once(ctx, cl, body, idemKey, attempt, counter, limit)
+		err = c.once(ctx, cl, body, idemKey, attempt, counter, limit)
 		if err == nil {
 			return nil
 		}
@@ -115,15 +123,33 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 			return err
 		}
 		if attempt >= c.opts.MaxAttempts {
-			return fmt.Errorf("api: giving up after %d attempts: %w", attempt, err)
+			return c.giveUp(attempt, start, err, "")
 		}
-		if time.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("api: giving up after %d attempts and %s: %w", attempt, c.opts.MaxElapsed, err)
+		if left := time.Until(deadline); wait >= left {
+			var rl *RateLimitError
+			if errors.As(err, &rl) && rl.RetryAfter >= left {
+				return c.giveUp(attempt, start, err, fmt.Sprintf("the server asks to wait %s, more than the %s retry budget has left", rl.RetryAfter, c.opts.MaxElapsed))
+			}
+			return c.giveUp(attempt, start, err, "")
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return fmt.Errorf("api: %s %s: %w", cl.method, cl.path, err)
 		}
 	}
+}
+
+// giveUp is the error of a request that ran out of retries after attempts attempts, the last of
+// which failed with err; why, when given, says what ended the retries.
+func (c *Client) giveUp(attempts int, start time.Time, err error, why string) error {
+	msg := fmt.Sprintf("api: giving up after %d attempt", attempts)
+	if attempts != 1 {
+		msg += "s"
+	}
+	msg += fmt.Sprintf(" in %s", time.Since(start).Round(time.Second))
+	if why != "" {
+		msg += ": " + why
+	}
+	return fmt.Errorf("%s: %w", msg, err)
 }
 
 // once sends one attempt of cl, which may take up to limit: an attempt that runs out of it
@@ -264,7 +290,8 @@ func (c *Client) retryable(ctx context.Context, err error, attempt int) (time.Du
 	return 0, false
 }
 
-// backoff is exponential backoff with full jitter: a random wait in [0, min(max, base*2^(n-1))].
+// backoff is exponential backoff with "equal jitter": a random wait in [d/2, d] with
+// d = min(max, base*2^(n-1)), so that retries spread out but always make some progress in time.
 func (c *Client) backoff(attempt int) time.Duration {
 	d := c.opts.MaxBackoff
 	if attempt < 30 {
@@ -272,7 +299,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 			d = x
 		}
 	}
-	return jitter(d)
+	return d/2 + jitter(d-d/2)
 }
 
 func jitter(d time.Duration) time.Duration {
@@ -282,11 +309,19 @@ func jitter(d time.Duration) time.Duration {
 	return rand.N(d + 1)
 }
 
+// errPastBudget is matched by wait's error when the shared "not before" time is past the deadline.
+var errPastBudget = errors.New("api: past the retry budget")
+
 // wait blocks until the shared "not before" time has passed and the rate limiter allows a request.
-func (c *Client) wait(ctx context.Context) error {
+// A "not before" time past deadline is an error wrapping errPastBudget, without waiting.
+func (c *Client) wait(ctx context.Context, deadline time.Time) error {
 	c.mu.Lock()
 	nb := c.notBefore
 	c.mu.Unlock()
+	if nb.After(deadline) {
+		return fmt.Errorf("%w: the server asked every request to wait until %s, after the request's %s retry budget ends",
+			errPastBudget, nb.UTC().Format(time.RFC3339), c.opts.MaxElapsed)
+	}
 	if d := time.Until(nb); d > 0 {
 		if err := sleep(ctx, d); err != nil {
 			return err
@@ -312,7 +347,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// parseRetryAfter reads a Retry-After header (seconds or an HTTP date), capped at maxRetryAfter;
+// parseRetryAfter reads a Retry-After header (seconds or an HTTP date), capped at maxRetryAfter
+// (the retry budget, not this cap, decides whether it is waited for);
 // a missing or unreadable header gives defaultRetryAfter429.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
