@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,24 +142,28 @@ func (c *Client) GetUser(ctx context.Context, userID string) (*User, error) {
 	return &u, nil
 }
 
-// CreateUser creates a user; a retried create answered 409 is resolved by email.
+// CreateUser creates a user. A retried create answered 409, after an attempt that may have been
+// carried out, is resolved by email: the user found is the result when its name, status and the
+// metadata asked for (the owner's marker among them) are the request's.
 func (c *Client) CreateUser(ctx context.Context, applicationID string, req CreateUserRequest) (*User, error) {
 	var u User
 	cl := &call{
 		method: http.MethodPost, path: "/api/applications/" + url.PathEscape(applicationID) + "/users",
 		body: req, out: &u,
-		resolve: func(ctx context.Context) (bool, error) {
+		resolve: func(ctx context.Context) (string, error) {
 			users, err := c.ListUsers(ctx, applicationID)
 			if err != nil {
-				return false, err
+				return "", err
 			}
-			for _, x := range users {
-				if strings.EqualFold(x.Email, req.Email) {
-					u = x
-					return true, nil
-				}
+			x, why := userByEmail(users, req.Email)
+			if why != "" {
+				return why, nil
 			}
-			return false, nil
+			if why := userDiffers(x, req); why != "" {
+				return why, nil
+			}
+			u = *x
+			return "", nil
 		},
 	}
 	if err := c.call(ctx, cl); err != nil {
@@ -195,24 +200,29 @@ func (c *Client) ListChildAccounts(ctx context.Context, accountID string) ([]Acc
 	return listAll[Account](ctx, c, "/api/accounts/"+url.PathEscape(accountID)+"/accounts")
 }
 
-// CreateAccount creates a child account; a retried create answered 409 is resolved by name.
+// CreateAccount creates a child account. A retried create answered 409, after an attempt that may
+// have been carried out, is resolved by name when the metadata asked for is the request's.
 func (c *Client) CreateAccount(ctx context.Context, parentID string, req CreateAccountRequest) (*Account, error) {
 	var a Account
 	cl := &call{
 		method: http.MethodPost, path: "/api/accounts/" + url.PathEscape(parentID) + "/accounts",
 		body: req, out: &a,
-		resolve: func(ctx context.Context) (bool, error) {
+		resolve: func(ctx context.Context) (string, error) {
 			children, err := c.ListChildAccounts(ctx, parentID)
 			if err != nil {
-				return false, err
+				return "", err
 			}
 			for _, x := range children {
-				if x.Name == req.Name {
-					a = x
-					return true, nil
+				if x.Name != req.Name {
+					continue
 				}
+				if why := metadataDiffers(x.Metadata, req.Metadata); why != "" {
+					return fmt.Sprintf("account %s named %q: %s", x.ID, x.Name, why), nil
+				}
+				a = x
+				return "", nil
 			}
-			return false, nil
+			return fmt.Sprintf("no child account named %q", req.Name), nil
 		},
 	}
 	if err := c.call(ctx, cl); err != nil {
@@ -240,24 +250,29 @@ func (c *Client) ListMembers(ctx context.Context, accountID string) ([]Member, e
 	return listAll[Member](ctx, c, "/api/accounts/"+url.PathEscape(accountID)+"/members")
 }
 
-// AddMember adds a member; a retried create answered 409 is resolved by user id.
+// AddMember adds a member. A retried create answered 409, after an attempt that may have been
+// carried out, is resolved by user id when the role is the request's.
 func (c *Client) AddMember(ctx context.Context, accountID string, req CreateMemberRequest) (*Member, error) {
 	var m Member
 	cl := &call{
 		method: http.MethodPost, path: "/api/accounts/" + url.PathEscape(accountID) + "/members",
 		body: req, out: &m,
-		resolve: func(ctx context.Context) (bool, error) {
+		resolve: func(ctx context.Context) (string, error) {
 			members, err := c.ListMembers(ctx, accountID)
 			if err != nil {
-				return false, err
+				return "", err
 			}
 			for _, x := range members {
-				if x.UserID == req.UserID {
-					m = x
-					return true, nil
+				if x.UserID != req.UserID {
+					continue
 				}
+				if x.Role != req.Role {
+					return fmt.Sprintf("membership %s of user %s has role %q, not %q", x.ID, x.UserID, x.Role, req.Role), nil
+				}
+				m = x
+				return "", nil
 			}
-			return false, nil
+			return fmt.Sprintf("no membership of user %s", req.UserID), nil
 		},
 	}
 	if err := c.call(ctx, cl); err != nil {
@@ -321,37 +336,54 @@ func (c *Client) GetAppClient(ctx context.Context, id string) (*AppClient, error
 	return &out.AppClient, nil
 }
 
-// CreateAppClient creates an app client; a retried create answered 409 is resolved by appName.
+// CreateAppClient creates an app client. A retried create answered 409, after an attempt that may
+// have been carried out, is resolved by appName when exactly one app client of that name has the
+// request's description, redirect URLs and starter users.
 func (c *Client) CreateAppClient(ctx context.Context, req CreateAppClientRequest) (*AppClientCreated, error) {
 	var out struct {
 		AppClientSummary AppClientCreated `json:"appClientSummary"`
 	}
 	cl := &call{
 		method: http.MethodPost, path: "/appclients", body: req, out: &out,
-		resolve: func(ctx context.Context) (bool, error) {
+		resolve: func(ctx context.Context) (string, error) {
 			list, err := c.ListAppClients(ctx)
 			if err != nil {
-				return false, err
+				return "", err
 			}
+			var found []*AppClient
+			named := 0
 			for _, s := range list {
 				ac, err := c.GetAppClient(ctx, AppClientID(s.AppClientARN))
 				if IsNotFound(err) {
 					continue
 				}
 				if err != nil {
-					return false, err
+					return "", err
 				}
-				if ac.AppName == req.AppName {
-					// The create response's clientId is not readable afterwards; the id in the
-					// ARN is what every other call uses.
-					out.AppClientSummary = AppClientCreated{
-						ARN: ac.ARN, VerificationStatus: ac.VerificationDetails.VerificationStatus,
-						ClientID: AppClientID(ac.ARN),
-					}
-					return true, nil
+				if ac.AppName != req.AppName {
+					continue
+				}
+				named++
+				if appClientMatches(ac, req) {
+					found = append(found, ac)
 				}
 			}
-			return false, nil
+			switch {
+			case len(found) > 1:
+				return fmt.Sprintf("%d app clients named %q have the same fields, so which one was created cannot be told", len(found), req.AppName), nil
+			case len(found) == 0 && named > 0:
+				return fmt.Sprintf("%d app client(s) named %q exist, with another description, redirect URLs or starter users", named, req.AppName), nil
+			case len(found) == 0:
+				return fmt.Sprintf("no app client named %q", req.AppName), nil
+			}
+			// The create response's clientId is not readable afterwards; the id in the ARN is
+			// what every other call uses.
+			ac := found[0]
+			out.AppClientSummary = AppClientCreated{
+				ARN: ac.ARN, VerificationStatus: ac.VerificationDetails.VerificationStatus,
+				ClientID: AppClientID(ac.ARN),
+			}
+			return "", nil
 		},
 	}
 	if err := c.call(ctx, cl); err != nil {
@@ -448,4 +480,87 @@ func (p *pager) next(cursor string) error {
 	}
 	p.seen[cursor] = true
 	return nil
+}
+
+// userByEmail finds the user with email: the exact match, else the one match ignoring case. It
+// returns why not when there is none, or several ignoring case and none exactly.
+func userByEmail(users []User, email string) (*User, string) {
+	var folded []*User
+	for i := range users {
+		switch {
+		case users[i].Email == email:
+			return &users[i], ""
+		case strings.EqualFold(users[i].Email, email):
+			folded = append(folded, &users[i])
+		}
+	}
+	switch len(folded) {
+	case 0:
+		return nil, fmt.Sprintf("no user with email %q", email)
+	case 1:
+		return folded[0], ""
+	}
+	return nil, fmt.Sprintf("%d users have email %q but for case, none exactly", len(folded), email)
+}
+
+// userDiffers says how x differs from what req asked for ("" when it does not); fields req
+// leaves empty are the server's choice and not compared.
+func userDiffers(x *User, req CreateUserRequest) string {
+	switch {
+	case req.Name != "" && x.Name != req.Name:
+		return fmt.Sprintf("user %s has name %q, not %q", x.ID, x.Name, req.Name)
+	case req.Status != "" && x.Status != req.Status:
+		return fmt.Sprintf("user %s has status %q, not %q", x.ID, x.Status, req.Status)
+	}
+	if why := metadataDiffers(x.Metadata, req.Metadata); why != "" {
+		return fmt.Sprintf("user %s: %s", x.ID, why)
+	}
+	return ""
+}
+
+// metadataDiffers says which key of want got lacks or holds another value of ("" when none).
+func metadataDiffers(got, want map[string]string) string {
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v, ok := got[k]
+		switch {
+		case !ok:
+			return fmt.Sprintf("metadata %q is not set, want %q", k, want[k])
+		case v != want[k]:
+			return fmt.Sprintf("metadata %q is %q, not %q", k, v, want[k])
+		}
+	}
+	return ""
+}
+
+// appClientMatches reports whether ac has the description, redirect URLs and starter users of
+// req (lists compared as sets; emails ignoring case).
+func appClientMatches(ac *AppClient, req CreateAppClientRequest) bool {
+	return ac.Description == req.Description &&
+		sameSet(ac.RedirectURLs, req.RedirectURLs, func(s string) string { return s }) &&
+		sameSet(ac.StarterUserEmails, req.StarterUserEmails, strings.ToLower)
+}
+
+func sameSet(a, b []string, key func(string) string) bool {
+	set := func(xs []string) map[string]bool {
+		m := make(map[string]bool, len(xs))
+		for _, x := range xs {
+			m[key(x)] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for k := range sa {
+		if !sb[k] {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -303,7 +304,8 @@ func (s *lossyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				conflict = conflict || a.AppName == req.AppName
 			}
 			arn := fmt.Sprintf("arn:aws:appfabric:us-east-1:1:appclient/uuid-%d", len(s.clients)+1)
-			a := AppClient{AppName: req.AppName, ARN: arn, VerificationDetails: VerificationDetails{VerificationStatus: "pending_verification"}}
+			a := AppClient{AppName: req.AppName, ARN: arn, Description: req.Description, RedirectURLs: req.RedirectURLs,
+				StarterUserEmails: req.StarterUserEmails, VerificationDetails: VerificationDetails{VerificationStatus: "pending_verification"}}
 			if !conflict {
 				s.clients = append(s.clients, a)
 			}
@@ -922,4 +924,210 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// conflictServer answers the first POST as first says, every later POST 409, and the lists with
+// the resources given (someone else's, or the create's own).
+type conflictServer struct {
+	t        *testing.T
+	first    string // "429", "503", "drop" (the request is read, the answer lost), "502"
+	posts    atomic.Int64
+	lists    atomic.Int64
+	users    []User
+	accounts []Account
+	members  []Member
+	clients  []AppClient
+}
+
+func (s *conflictServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	p := r.URL.Path
+	if r.Method == http.MethodPost {
+		if s.posts.Add(1) == 1 {
+			switch s.first {
+			case "429":
+				w.Header().Set("Retry-After", "0")
+				writeErr(w, 429, "rate_limited")
+			case "drop":
+				dropConn(s.t, w)
+			default:
+				status := 503
+				fmt.Sscan(s.first, &status)
+				writeErr(w, status, "unavailable")
+			}
+			return
+		}
+		writeErr(w, 409, "conflict")
+		return
+	}
+	s.lists.Add(1)
+	switch {
+	case strings.HasSuffix(p, "/users"):
+		writeJSON(w, 200, map[string]any{"data": s.users, "next_cursor": ""})
+	case strings.HasSuffix(p, "/accounts"):
+		writeJSON(w, 200, map[string]any{"data": s.accounts, "next_cursor": ""})
+	case strings.HasSuffix(p, "/members"):
+		writeJSON(w, 200, map[string]any{"data": s.members, "next_cursor": ""})
+	case p == "/appclients":
+		var list []AppClientSummary
+		for _, a := range s.clients {
+			list = append(list, AppClientSummary{AppClientARN: a.ARN})
+		}
+		writeJSON(w, 200, map[string]any{"appClientList": list})
+	case strings.HasPrefix(p, "/appclients/"):
+		for _, a := range s.clients {
+			if AppClientID(a.ARN) == strings.TrimPrefix(p, "/appclients/") {
+				writeJSON(w, 200, map[string]any{"appClient": a})
+				return
+			}
+		}
+		writeErr(w, 404, "not_found")
+	}
+}
+
+func TestRetried409IsResolvedOnlyWhenAnEarlierAttemptMayHaveCreatedItAndItMatches(t *testing.T) {
+	ctx := context.Background()
+	marker := map[string]string{"managed-by": "team-a"}
+	alice := CreateUserRequest{Email: "alice@example.com", Name: "Alice", Status: "active", Metadata: marker}
+	ops := CreateAccountRequest{Name: "ops", Metadata: marker}
+	viewer := CreateMemberRequest{UserID: "usr_1", Role: "viewer"}
+	app := CreateAppClientRequest{AppName: "App", Description: "d", RedirectURLs: []string{"https://a", "https://b"}, StarterUserEmails: []string{"a@example.com"}}
+	arn := "arn:aws:appfabric:us-east-1:1:appclient/uuid-1"
+	createUser := func(c *Client) (string, error) {
+		u, err := c.CreateUser(ctx, "app", alice)
+		if err != nil {
+			return "", err
+		}
+		return u.ID, nil
+	}
+	tests := []struct {
+		name   string
+		srv    *conflictServer
+		create func(c *Client) (string, error)
+		// want is the id taken as the result, or "409" for the conflict error.
+		want string
+	}{
+		{"user after a 429: never resolved", &conflictServer{first: "429",
+			users: []User{{ID: "usr_other", Email: "alice@example.com", Name: "Somebody", Status: "suspended", Metadata: map[string]string{"managed-by": "other-team"}}}},
+			createUser, "409"},
+		{"user after a 429, even when it matches", &conflictServer{first: "429",
+			users: []User{{ID: "usr_1", Email: "alice@example.com", Name: "Alice", Status: "active", Metadata: marker}}},
+			createUser, "409"},
+		{"user after a lost answer, matching", &conflictServer{first: "drop",
+			users: []User{{ID: "usr_x", Email: "ALICE@example.com"}, {ID: "usr_1", Email: "alice@example.com", Name: "Alice", Status: "active", Metadata: marker}}},
+			createUser, "usr_1"},
+		{"user after a 503, matching, email in another case", &conflictServer{first: "503",
+			users: []User{{ID: "usr_1", Email: "Alice@Example.com", Name: "Alice", Status: "active", Metadata: map[string]string{"managed-by": "team-a", "x": "y"}}}},
+			createUser, "usr_1"},
+		{"user after a 502, another owner's", &conflictServer{first: "502",
+			users: []User{{ID: "usr_other", Email: "alice@example.com", Name: "Alice", Status: "active", Metadata: map[string]string{"managed-by": "other-team"}}}},
+			createUser, "409"},
+		{"user after a lost answer, another name", &conflictServer{first: "drop",
+			users: []User{{ID: "usr_other", Email: "alice@example.com", Name: "Somebody", Status: "active", Metadata: marker}}},
+			createUser, "409"},
+		{"user: several emails equal but for case, none exact", &conflictServer{first: "503",
+			users: []User{{ID: "usr_1", Email: "Alice@example.com", Name: "Alice", Status: "active", Metadata: marker}, {ID: "usr_2", Email: "ALICE@example.com", Name: "Alice", Status: "active", Metadata: marker}}},
+			createUser, "409"},
+		{"account after a 504, unmarked", &conflictServer{first: "504",
+			accounts: []Account{{ID: "acc_other", Name: "ops"}}},
+			func(c *Client) (string, error) {
+				a, err := c.CreateAccount(ctx, "root", ops)
+				if err != nil {
+					return "", err
+				}
+				return a.ID, nil
+			}, "409"},
+		{"account after a 504, matching", &conflictServer{first: "504",
+			accounts: []Account{{ID: "acc_1", Name: "ops", Metadata: marker}}},
+			func(c *Client) (string, error) {
+				a, err := c.CreateAccount(ctx, "root", ops)
+				if err != nil {
+					return "", err
+				}
+				return a.ID, nil
+			}, "acc_1"},
+		{"member after a lost answer, another role", &conflictServer{first: "drop",
+			members: []Member{{ID: "mem_other", UserID: "usr_1", Role: "admin"}}},
+			func(c *Client) (string, error) {
+				m, err := c.AddMember(ctx, "acc", viewer)
+				if err != nil {
+					return "", err
+				}
+				return m.ID, nil
+			}, "409"},
+		{"member after a lost answer, same role", &conflictServer{first: "drop",
+			members: []Member{{ID: "mem_1", UserID: "usr_1", Role: "viewer"}}},
+			func(c *Client) (string, error) {
+				m, err := c.AddMember(ctx, "acc", viewer)
+				if err != nil {
+					return "", err
+				}
+				return m.ID, nil
+			}, "mem_1"},
+		{"app client after a 503, same name, other URLs", &conflictServer{first: "503",
+			clients: []AppClient{{AppName: "App", ARN: arn, Description: "d", RedirectURLs: []string{"https://evil"}, StarterUserEmails: []string{"a@example.com"}}}},
+			func(c *Client) (string, error) {
+				a, err := c.CreateAppClient(ctx, app)
+				if err != nil {
+					return "", err
+				}
+				return a.ClientID, nil
+			}, "409"},
+		{"app client after a 503, matching", &conflictServer{first: "503",
+			clients: []AppClient{
+				{AppName: "App", ARN: arn + "x", Description: "other"},
+				{AppName: "App", ARN: arn, Description: "d", RedirectURLs: []string{"https://b", "https://a"}, StarterUserEmails: []string{"A@example.com"}},
+			}},
+			func(c *Client) (string, error) {
+				a, err := c.CreateAppClient(ctx, app)
+				if err != nil {
+					return "", err
+				}
+				return a.ClientID, nil
+			}, "uuid-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.srv.t = t
+			c := setup(t, tt.srv, Options{})
+			got, err := tt.create(c)
+			if tt.want == "409" {
+				if !IsConflict(err) {
+					t.Errorf("got %q, %v; want the 409", got, err)
+				}
+			} else if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+			if n := tt.srv.posts.Load(); n != 2 {
+				t.Errorf("%d POSTs, want 2", n)
+			}
+		})
+	}
+}
+
+// A create whose first attempt never reached the server (a dial error) and whose retry meets 409
+// met someone else's resource: the 409 is the answer, nothing is read back.
+func TestRetried409AfterAnUnsentAttemptIsAConflict(t *testing.T) {
+	s := &conflictServer{t: t, first: "none", members: []Member{{ID: "mem_other", UserID: "usr_1", Role: "viewer"}}}
+	s.posts.Store(1) // every POST that arrives is answered 409
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	var calls atomic.Int64
+	hc := &http.Client{Transport: rtFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodPost && calls.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := New(srv.URL, hc, Options{BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.AddMember(context.Background(), "acc", CreateMemberRequest{UserID: "usr_1", Role: "viewer"})
+	if !IsConflict(err) {
+		t.Errorf("AddMember = %+v, %v; want the 409", m, err)
+	}
+	if s.lists.Load() != 0 {
+		t.Errorf("%d reads, want none", s.lists.Load())
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,9 +51,10 @@ type call struct {
 	query  url.Values
 	body   any // marshalled to JSON once, replayed on every attempt
 	out    any // decoded from a 2xx answer
-	// resolve finds the resource a retried create answered 409 was about, filling out; it
-	// reports whether it found one.
-	resolve func(ctx context.Context) (bool, error)
+	// resolve reads the resource a retried create answered 409 is about, by its natural key,
+	// and fills out with it when it is what the create asked for. It returns "" when it did,
+	// else why it did not (not found, or found with other fields: someone else's).
+	resolve func(ctx context.Context) (why string, err error)
 }
 
 // maxErrorBody bounds how much of an error answer is read.
@@ -76,6 +78,10 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 	start := time.Now()
 	deadline := start.Add(c.opts.MaxElapsed)
 	var err error // the last attempt's
+	// mayHaveDone says that an earlier attempt may have reached the server and been carried out
+	// although its answer was lost or an error (see mayHaveBeenCarriedOut); only then can a 409
+	// be this request's own earlier success.
+	mayHaveDone := false
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			c.retries.Add(1)
@@ -103,20 +109,23 @@ func (c *Client) call(ctx context.Context, cl *call) error {
 		if attempt > 1 && cl.method == http.MethodDelete && IsNotFound(err) {
 			return nil // an earlier attempt deleted it
 		}
-		if attempt > 1 && cl.method == http.MethodPost && cl.resolve != nil && IsConflict(err) {
-			found, rerr := cl.resolve(ctx)
+		if mayHaveDone && cl.method == http.MethodPost && cl.resolve != nil && IsConflict(err) {
+			why, rerr := cl.resolve(ctx)
 			if rerr != nil {
 				return fmt.Errorf("api: %s %s: reading back a retried create answered 409: %w", cl.method, cl.path, rerr)
 			}
-			if found {
-				if counter != nil {
-					counter.Resolved.Add(1)
-				}
-				c.log.LogAttrs(ctx, slog.LevelDebug, "api create resolved by natural key after 409",
-					slog.String("method", cl.method), slog.String("path", cl.path), slog.Int("attempt", attempt))
-				return nil
+			if why != "" {
+				return fmt.Errorf("%w (a retried create; not taken as its own earlier success: %s)", err, why)
 			}
-			return err
+			if counter != nil {
+				counter.Resolved.Add(1)
+			}
+			c.log.LogAttrs(ctx, slog.LevelDebug, "api create resolved by natural key after 409",
+				slog.String("method", cl.method), slog.String("path", cl.path), slog.Int("attempt", attempt))
+			return nil
+		}
+		if mayHaveBeenCarriedOut(err) {
+			mayHaveDone = true
 		}
 		wait, retry := c.retryable(ctx, err, attempt)
 		if !retry {
@@ -183,8 +192,33 @@ func (e *attemptTimeoutError) Error() string {
 	return fmt.Sprintf("no answer within %s (the time limit of one attempt)", e.limit)
 }
 
+// mayHaveBeenCarriedOut reports whether an attempt that failed with err may nevertheless have
+// been carried out by the server: a request written out whose answer was lost (or whose 2xx body
+// could not be read), and 502, 503 and 504, which a gateway may send after the backend acted.
+// Not 429, 401 or any other refusal, nor a request that was never written (a dial or TLS error,
+// no token).
+func mayHaveBeenCarriedOut(err error) bool {
+	var te *transportError
+	if errors.As(err, &te) {
+		return te.sent
+	}
+	switch StatusCode(err) {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
 // send sends one attempt of cl with ctx and reads its answer.
 func (c *Client) send(ctx context.Context, cl *call, body []byte, idemKey string, attempt int, counter *Counter) error {
+	// wrote says whether the last connection the request was given had it written out (net/http
+	// may retry on another connection; an auth transport may send a token request first, which
+	// also gets a connection, and its failure says it sent nothing through NotSent).
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn:      func(string) { wrote.Store(false) },
+		WroteHeaders: func() { wrote.Store(true) },
+	})
 	req, err := c.newRequest(ctx, cl, body, idemKey)
 	if err != nil {
 		return err
@@ -199,7 +233,7 @@ func (c *Client) send(ctx context.Context, cl *call, body []byte, idemKey string
 		c.log.LogAttrs(ctx, slog.LevelDebug, "api request",
 			slog.String("method", cl.method), slog.String("path", cl.path), slog.Int("attempt", attempt),
 			slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
-		return &transportError{method: cl.method, path: cl.path, err: err}
+		return &transportError{method: cl.method, path: cl.path, err: err, sent: wrote.Load() && !notSent(err)}
 	}
 	defer resp.Body.Close()
 	c.log.LogAttrs(ctx, slog.LevelDebug, "api request",
@@ -238,7 +272,7 @@ func (c *Client) checkResponse(resp *http.Response, cl *call) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		data, err := io.ReadAll(resp.Body)
 		if err != nil {
-			return &transportError{method: cl.method, path: cl.path, err: err}
+			return &transportError{method: cl.method, path: cl.path, err: err, sent: true}
 		}
 		if cl.out == nil || resp.StatusCode == http.StatusNoContent || len(bytes.TrimSpace(data)) == 0 {
 			return nil
@@ -376,6 +410,15 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 type transportError struct {
 	method, path string
 	err          error
+	// sent says that the request was written out, so the server may have carried it out.
+	sent bool
+}
+
+// notSent reports whether err says (with a NotSent method, as the auth transport's failure to get
+// a token does) that the request was not sent.
+func notSent(err error) bool {
+	var ns interface{ NotSent() bool }
+	return errors.As(err, &ns) && ns.NotSent()
 }
 
 func (e *transportError) Error() string {

@@ -417,3 +417,25 @@ func TestShortLivedTokenMargin(t *testing.T) {
 		t.Errorf("after expiry: %v, %d tokens, want 2", err, s.Stats().Obtained)
 	}
 }
+
+// A request whose token could not be obtained was not sent; the API client's retry rules rely on
+// the error saying so (NotSent) while reading as the token failure.
+func TestTransportTokenFailureSaysNotSent(t *testing.T) {
+	f := &fakeAuth{}
+	srv := httptest.NewServer(f.handler())
+	t.Cleanup(srv.Close)
+	s, err := New(Config{TokenURL: srv.URL + "/oauth2/token", ClientID: "cid", ClientSecret: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&http.Client{Transport: s.Transport(nil)}).Get(srv.URL + "/api/x")
+	var ns interface{ NotSent() bool }
+	var te *TokenError
+	if !errors.As(err, &ns) || !ns.NotSent() || !errors.As(err, &te) || te.Code != "invalid_client" {
+		t.Errorf("err = %v, want a NotSent TokenError", err)
+	}
+	ro := &ReadOnlyError{Method: "POST", URL: "u"}
+	if !ro.NotSent() {
+		t.Error("ReadOnlyError.NotSent() = false")
+	}
+}

@@ -73,3 +73,6 @@ func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
 
 // Permanent reports that retrying the same request will not help.
 func (e *ReadOnlyError) Permanent() bool { return true }
+
+// NotSent reports that the request was not sent.
+func (e *ReadOnlyError) NotSent() bool { return true }

@@ -31,7 +31,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.Source.Token(req.Context())
 	if err != nil {
 		closeBody(req)
-		return nil, err
+		return nil, &notSentError{err: err}
 	}
 	r1 := req.Clone(req.Context())
 	r1.Header.Set("Authorization", "Bearer "+tok.AccessToken)
@@ -47,7 +47,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.Source.Invalidate(tok.AccessToken)
 	tok2, err := t.Source.Token(req.Context())
 	if err != nil {
-		return nil, err
+		return nil, &notSentError{err: err} // the API refused the first send with 401
 	}
 	r2 := req.Clone(req.Context())
 	if hasBody {
@@ -80,3 +80,14 @@ func closeBody(req *http.Request) {
 		_ = req.Body.Close()
 	}
 }
+
+// notSentError is the failure to get a token for a request, which was therefore not sent (or
+// was refused with 401 and not sent again). It reads as the failure it wraps.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// NotSent reports that the request did not reach the API, so it cannot have been carried out
+// (the API client's retry rules ask).
+func (e *notSentError) NotSent() bool { return true }
