@@ -57,3 +57,43 @@ func TestRetried409AfterATokenFailureIsAConflict(t *testing.T) {
 		t.Errorf("%d token requests and %d reads, want 2 and none", tokens.Load(), lists.Load())
 	}
 }
+
+// A token endpoint that throttles (429) or times out (408) once does not fail the request.
+func TestTokenEndpointThrottleIsRetried(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusRequestTimeout} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			var tokens atomic.Int64
+			mux := http.NewServeMux()
+			mux.HandleFunc("/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if tokens.Add(1) == 1 {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(status)
+					_, _ = io.WriteString(w, `{"error":"slow_down"}`)
+					return
+				}
+				_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "tok", "token_type": "Bearer", "expires_in": 3600})
+			})
+			mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, `{"id":"acc_1"}`)
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			src, err := auth.New(auth.Config{TokenURL: srv.URL + "/oauth2/token", ClientID: "c", ClientSecret: "s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := api.New(srv.URL, &http.Client{Transport: src.Transport(nil)}, api.Options{BaseBackoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := c.GetAccount(context.Background(), "acc_1")
+			if err != nil || a.ID != "acc_1" {
+				t.Errorf("GetAccount = %+v, %v; want the account after a retry", a, err)
+			}
+			if tokens.Load() != 2 {
+				t.Errorf("%d token requests, want 2", tokens.Load())
+			}
+		})
+	}
+}

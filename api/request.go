@@ -319,6 +319,11 @@ func (c *Client) retryable(ctx context.Context, err error, attempt int) (time.Du
 	}
 	var te *transportError
 	if errors.As(err, &te) && te.temporary() {
+		// A throttled token endpoint (package auth) says how long to wait.
+		var rd interface{ RetryDelay() time.Duration }
+		if errors.As(te.err, &rd) {
+			return max(c.backoff(attempt), min(rd.RetryDelay(), maxRetryAfter)), true
+		}
 		return c.backoff(attempt), true
 	}
 	return 0, false

@@ -439,3 +439,33 @@ func TestTransportTokenFailureSaysNotSent(t *testing.T) {
 		t.Error("ReadOnlyError.NotSent() = false")
 	}
 }
+
+func TestTokenErrorPermanence(t *testing.T) {
+	got := map[int]bool{}
+	for _, status := range []int{400, 401, 403, 408, 429, 500, 503} {
+		got[status] = (&TokenError{StatusCode: status}).Permanent()
+	}
+	want := map[int]bool{400: true, 401: true, 403: true, 408: false, 429: false, 500: false, 503: false}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Permanent by status (-want +got):\n%s", diff)
+	}
+}
+
+func TestThrottledTokenRequestCarriesRetryAfter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "7")
+		w.WriteHeader(429)
+		_, _ = io.WriteString(w, `{"error":"slow_down"}`)
+	}))
+	t.Cleanup(srv.Close)
+	s, err := New(Config{TokenURL: srv.URL, ClientID: "c", ClientSecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Token(context.Background())
+	var te *TokenError
+	if !errors.As(err, &te) || te.Permanent() || te.RetryDelay() != 7*time.Second {
+		t.Errorf("err = %#v, want a 429 TokenError, not permanent, with RetryDelay 7s", err)
+	}
+}

@@ -3,6 +3,10 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // ErrUnauthorized is matched (errors.Is) by the error of a request the API refused twice with
@@ -20,6 +24,8 @@ type TokenError struct {
 	StatusCode int
 	// Code and Description are the "error" and "error_description" of the answer.
 	Code, Description string
+	// RetryAfter is the answer's Retry-After in seconds (or an HTTP date), 0 when none.
+	RetryAfter time.Duration
 }
 
 func (e *TokenError) Error() string {
@@ -41,8 +47,19 @@ func (e *TokenError) Error() string {
 	return msg
 }
 
-// Permanent reports whether retrying will not help: a refusal will not, a 5xx answer may.
-func (e *TokenError) Permanent() bool { return e.StatusCode < 500 }
+// Permanent reports whether retrying will not help: a refusal will not; a 5xx answer, a 429
+// (throttled) or a 408 (request timeout) may.
+func (e *TokenError) Permanent() bool {
+	switch e.StatusCode {
+	case http.StatusTooManyRequests, http.StatusRequestTimeout:
+		return false
+	}
+	return e.StatusCode < 500
+}
+
+// RetryDelay returns the wait the endpoint asked for with Retry-After (0 when none); the API
+// client's retries honour it.
+func (e *TokenError) RetryDelay() time.Duration { return e.RetryAfter }
 
 // UnauthorizedError is a request the API answered 401 twice, the second time with a new token.
 type UnauthorizedError struct {
@@ -76,3 +93,15 @@ func (e *ReadOnlyError) Permanent() bool { return true }
 
 // NotSent reports that the request was not sent.
 func (e *ReadOnlyError) NotSent() bool { return true }
+
+// parseRetryAfter reads a Retry-After header: seconds or an HTTP date; 0 when missing or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if secs, err := strconv.ParseInt(v, 10, 32); err == nil {
+		return max(time.Duration(secs)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}

@@ -295,6 +295,7 @@ func tokenError(grant string, err error) error {
 		te := &TokenError{Grant: grant, Code: re.ErrorCode, Description: re.ErrorDescription}
 		if re.Response != nil {
 			te.StatusCode = re.Response.StatusCode
+			te.RetryAfter = parseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
 		return te
 	}
