@@ -58,6 +58,32 @@ var globalEnv = []struct{ flag, env string }{
 	{"log-level", envLogLevel},
 }
 
+// secretPartner pairs a secret's flag with the flag of its other form (the secret itself or a file
+// holding it). Either given on the command line wins over both variables (CONTRACT 3: a flag wins
+// over the environment), so a CI job can pass --client-secret-file while its environment holds
+// AUTH_BACKEND_ADMIN_CLIENT_SECRET; only both forms at the same level conflict.
+var secretPartner = map[string]string{
+	"client-secret": "client-secret-file", "client-secret-file": "client-secret",
+	"password": "password-file", "password-file": "password",
+}
+
+// metaOnCommandLine is the cli.App.Metadata key of the set of global flags given on the command
+// line (map[string]bool), recorded by applyGlobalEnv before it applies the environment.
+const metaOnCommandLine = "inboxctl.onCommandLine"
+
+// onCommandLine reports whether the global flag was given on the command line, not taken from
+// its environment variable.
+func onCommandLine(c *cli.Context, flag string) bool {
+	if c.App == nil {
+		return c.IsSet(flag)
+	}
+	m, ok := c.App.Metadata[metaOnCommandLine].(map[string]bool)
+	if !ok {
+		return c.IsSet(flag)
+	}
+	return m[flag]
+}
+
 // globalFlags are the flags of CONTRACT section 3 shared by every command. Each flag's
 // environment variable is applied by applyGlobalEnv (the app's Before hook).
 func globalFlags(s *streams) []cli.Flag {
@@ -92,9 +118,19 @@ func applyGlobalEnv(s *streams) cli.BeforeFunc {
 		if getenv == nil {
 			getenv = func(string) string { return "" }
 		}
+		onCommandLine := map[string]bool{}
 		for _, fe := range globalEnv {
-			if c.IsSet(fe.flag) {
-				continue
+			onCommandLine[fe.flag] = c.IsSet(fe.flag)
+		}
+		if c.App != nil {
+			if c.App.Metadata == nil {
+				c.App.Metadata = map[string]any{}
+			}
+			c.App.Metadata[metaOnCommandLine] = onCommandLine
+		}
+		for _, fe := range globalEnv {
+			if onCommandLine[fe.flag] || onCommandLine[secretPartner[fe.flag]] {
+				continue // a flag wins over its variable, and a secret's flag over its other form's variable
 			}
 			if v := getenv(fe.env); v != "" {
 				if err := c.Set(fe.flag, v); err != nil {

@@ -142,12 +142,17 @@ func readCredentials(c *cli.Context) (credentials, error) {
 	return cr, nil
 }
 
-// secretValue reads a secret given directly or as a file (trailing newlines trimmed); giving both
-// is an error. Neither the secret nor the file's content is ever part of an error.
+// secretValue reads a secret given directly or as a file (trailing newlines trimmed). Either form
+// on the command line has already won over the environment (applyGlobalEnv), so both set means
+// both flags or both variables: an error. Neither the secret nor the file's content is ever part
+// of an error.
 func secretValue(c *cli.Context, flag, env, fileFlag, fileEnv string) (string, error) {
 	v, file := c.String(flag), c.String(fileFlag)
 	if v != "" && file != "" {
-		return "", fmt.Errorf("set only one of --%s/%s and --%s/%s", flag, env, fileFlag, fileEnv)
+		if onCommandLine(c, flag) {
+			return "", fmt.Errorf("set only one of --%s and --%s", flag, fileFlag)
+		}
+		return "", fmt.Errorf("set only one of %s and %s", env, fileEnv)
 	}
 	if file == "" {
 		return v, nil

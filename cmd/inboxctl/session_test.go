@@ -53,8 +53,10 @@ func TestMissingCredentialsNameFlagAndVariable(t *testing.T) {
 			"missing password-grant credentials: set --username/INBOXCTL_USERNAME and --password/INBOXCTL_PASSWORD (or --password-file/INBOXCTL_PASSWORD_FILE)"},
 		{"both", nil, []string{"--grant", "password"},
 			"missing client credentials: set --client-id/AUTH_BACKEND_ADMIN_CLIENT_ID and --client-secret/AUTH_BACKEND_ADMIN_CLIENT_SECRET (or --client-secret-file/AUTH_BACKEND_ADMIN_CLIENT_SECRET_FILE); missing password-grant credentials: set --username/INBOXCTL_USERNAME and --password/INBOXCTL_PASSWORD (or --password-file/INBOXCTL_PASSWORD_FILE)"},
-		{"secret twice", map[string]string{envClientID: "id", envClientSecret: "s"}, []string{"--client-secret-file", "/x"},
-			"set only one of --client-secret/AUTH_BACKEND_ADMIN_CLIENT_SECRET and --client-secret-file/AUTH_BACKEND_ADMIN_CLIENT_SECRET_FILE"},
+		{"secret twice in the environment", map[string]string{envClientID: "id", envClientSecret: "s", envClientSecretFile: "/x"}, nil,
+			"set only one of AUTH_BACKEND_ADMIN_CLIENT_SECRET and AUTH_BACKEND_ADMIN_CLIENT_SECRET_FILE"},
+		{"secret twice on the command line", map[string]string{envClientID: "id"}, []string{"--client-secret", "s", "--client-secret-file", "/x"},
+			"set only one of --client-secret and --client-secret-file"},
 		{"plain http api", map[string]string{envClientID: "id", envClientSecret: "s", envAPIURL: "http://api.example.com"}, nil,
 			`auth: --api-url "http://api.example.com" uses plain http to a host that is not loopback: use https, or --insecure-http`},
 	}
@@ -265,5 +267,66 @@ func TestSessionTransportBoundsTheWaitForAnAnswer(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A secret (or its file) given on the command line wins over the other form in the environment,
+// as every flag wins over its variable; only two forms at the same level conflict.
+func TestSecretOnTheCommandLineWinsOverTheEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	secretFile, pwFile := filepath.Join(dir, "secret"), filepath.Join(dir, "pw")
+	if err := os.WriteFile(secretFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pwFile, []byte("pw-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{envClientID: "id", envGrant: "password", envUsername: "u"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		secret string
+		pw     string
+	}{
+		{"file flag over secret variable", with(envClientSecret, "from-env", envPassword, "pw-from-env"),
+			[]string{"--client-secret-file", secretFile, "--password-file", pwFile}, "from-file", "pw-from-file"},
+		{"secret flag over file variable", with(envClientSecretFile, secretFile, envPasswordFile, pwFile),
+			[]string{"--client-secret", "from-flag", "--password", "pw-from-flag"}, "from-flag", "pw-from-flag"},
+		{"variables alone", with(envClientSecretFile, secretFile, envPassword, "pw-from-env"), nil, "from-file", "pw-from-env"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got credentials
+			_, err := runGlobals(t, tt.env, tt.args, func(c *cli.Context, s *streams) error {
+				var err error
+				got, err = readCredentials(c)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := credentials{clientID: "id", clientSecret: tt.secret, username: "u", password: tt.pw}
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(credentials{})); diff != "" {
+				t.Errorf("credentials (-want +got):\n%s", diff)
+			}
+		})
+	}
+	_, err := runGlobals(t, with(envClientSecret, "s", envPassword, "a", envPasswordFile, pwFile), nil, func(c *cli.Context, s *streams) error {
+		_, err := readCredentials(c)
+		return err
+	})
+	if want := "set only one of INBOXCTL_PASSWORD and INBOXCTL_PASSWORD_FILE"; errString(err) != want {
+		t.Errorf("err = %v, want %q", err, want)
 	}
 }
