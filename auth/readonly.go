@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// ReadOnly returns a transport that sends GET and HEAD requests and POSTs to postURLs (the token
+// ReadOnly returns a transport that sends GET requests and POSTs to postURLs (the token
 // and revoke endpoints) through base, and refuses anything else with a *ReadOnlyError, without
 // sending it. Nil base means http.DefaultTransport. It is the transport of plan, validate, drift
 // and export (CONTRACT 2.3): whatever bug is above it, a read-only command cannot write.

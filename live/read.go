@@ -67,7 +67,8 @@ func Read(ctx context.Context, c Client, scope *spec.State, opts Options) (*spec
 	if p <= 0 {
 		p = DefaultParallelism
 	}
-	r := &reader{c: c, m: m, sem: make(chan struct{}, p), seen: map[string]bool{}}
+	// The root counts as reached, so that a child claiming it is a cycle caught at once.
+	r := &reader{c: c, m: m, sem: make(chan struct{}, p), seen: map[string]bool{scope.Account: true}}
 	out := &spec.State{
 		Owner:       scope.Owner,
 		Application: scope.Application,

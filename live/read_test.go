@@ -322,3 +322,13 @@ func TestReadCanceled(t *testing.T) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
+
+func TestReadCycleBackToTheRootIsCaughtAtOnce(t *testing.T) {
+	f := newFake()
+	// team-a claims the root as its child: the root is reached twice, and must not be walked again.
+	f.children["acc_ta"] = []api.Account{f.accounts["acc_root"]}
+	_, err := Read(context.Background(), f, &spec.State{Application: "app_demo", Account: "acc_root", Mentions: spec.Mentions{Accounts: true}}, Options{})
+	if want := "live: account acc_root is reached twice in the account tree"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
